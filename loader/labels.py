@@ -1,0 +1,61 @@
+"""``make labels``: a ``name,label`` CSV (as ../shared/data/training_labels.csv) into lcLabels."""
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import apsw
+
+from broker.errors import UserError
+from broker.sqlfiles import render
+
+
+@dataclass
+class LabelReport:
+    labelled: int = 0
+    unknown: list[str] = field(default_factory=list)   # names with no object in the dataset
+    bad: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+def read_labels(path: str | Path) -> tuple[list[tuple[int, str, int]], list[tuple[int, str]]]:
+    """((line, name, label) rows, (line, reason) problems) of a CSV with a ``name,label`` header."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"no labels file at {path}: give LABELS=file.csv with name,label columns")
+    rows, bad = [], []
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        if "name" not in header or "label" not in header:
+            raise UserError(f"{path}: line 1 must name the columns name,label (found {','.join(header)!r})")
+        iname, ilabel = header.index("name"), header.index("label")
+        for rec in reader:
+            line = reader.line_num
+            if not rec or not any(f.strip() for f in rec):
+                continue
+            if len(rec) != len(header):
+                bad.append((line, f"expected {len(header)} fields, found {len(rec)}"))
+                continue
+            try:
+                rows.append((line, rec[iname].strip(), int(rec[ilabel])))
+            except ValueError:
+                bad.append((line, f"label is not an integer: {rec[ilabel]!r}"))
+    return rows, bad
+
+
+def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelReport:
+    rows, bad = read_labels(path)
+    report = LabelReport(bad=bad)
+    objects = dict(conn.execute(render("queries/loader/label_targets.sql"), {"dataset": dataset}).fetchall())
+    if not objects:
+        raise UserError(f"dataset {dataset!r} has no objects: load it first, or name another with DATASET=")
+    source = str(Path(path).resolve())
+    with conn:
+        for _, name, label in rows:
+            obj_id = objects.get(name)
+            if obj_id is None:
+                report.unknown.append(name)
+                continue
+            conn.execute(render("queries/loader/insert_label.sql"), {"objId": obj_id, "label": label, "source": source})
+            report.labelled += 1
+    return report

@@ -1,0 +1,188 @@
+"""``make load``: parse files in worker processes, write them through one connection.
+
+Each file is written in its own savepoint (all its rows, rejections, headers and label, or
+nothing of it); savepoints are grouped into large transactions for speed. Decisions per file,
+keyed by (dataset, name):
+
+- same content hash as already recorded: skipped, nothing written (reload is a no-op);
+- same content as another file already loaded into the dataset: recorded as ``duplicate``;
+- new or changed content: (re)loaded, replacing the object's photometry and features;
+- not a light curve (binary, no column header): recorded as ``failed`` with the reason, and an
+  object that an earlier version of the file created is removed;
+- unreadable (permissions, vanished): recorded as ``failed`` unless an earlier version was
+  loaded, which is then kept.
+"""
+
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+
+import apsw
+from tqdm import tqdm
+
+from broker.migrations import utc_now
+from broker.sqlfiles import render
+from loader.parse import FailedFile, ParsedFile, parse_file
+
+COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
+COMMIT_SECONDS = 2.0
+
+
+@dataclass
+class LoadReport:
+    files: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    rows: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"{self.files} files: {self.loaded} loaded, {self.unchanged} unchanged, "
+            f"{self.duplicates} duplicate, {self.failed} failed; {self.rows} rows loaded, "
+            f"{self.rejected} rejected in {self.seconds:.2f} s ({rate:,.0f} rows/s)"
+        )
+
+
+def list_files(data_dir: str | Path, pattern: str = "*") -> list[Path]:
+    """Entries of ``data_dir`` matching ``pattern`` (hidden ones excluded), sorted by name."""
+    data_dir = Path(data_dir)
+    return sorted(p for p in data_dir.glob(pattern) if not p.name.startswith("."))
+
+
+def load_files(conn: apsw.Connection, paths: list[Path], dataset: str, *, jobs: int | None = None,
+               progress: bool | None = None) -> LoadReport:
+    """Parse ``paths`` with ``jobs`` worker processes and write them into ``dataset``."""
+    report = LoadReport(files=len(paths))
+    start = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
+    disable = (not sys.stderr.isatty()) if progress is None else not progress
+    writer = _Writer(conn, dataset, report)
+    with tqdm(total=len(paths), unit="file", desc=f"load {dataset}", disable=disable) as bar:
+        for parsed in _parse_all(paths, jobs):
+            writer.write(parsed)
+            bar.update(1)
+        writer.commit()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _parse_all(paths, jobs):
+    if jobs <= 1 or len(paths) < 2:
+        yield from map(parse_file, paths)
+        return
+    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    chunksize = max(1, min(64, len(paths) // (jobs * 8)))
+    with ctx.Pool(jobs) as pool:
+        yield from pool.imap(parse_file, map(str, paths), chunksize=chunksize)
+
+
+class _Writer:
+    """The single writer: groups per-file savepoints into large transactions."""
+
+    def __init__(self, conn: apsw.Connection, dataset: str, report: LoadReport):
+        self.conn = conn
+        self.dataset = dataset
+        self.report = report
+        self.pending_rows = 0
+        self.since = time.perf_counter()
+        self.in_txn = False
+
+    def write(self, item: ParsedFile | FailedFile) -> None:
+        if not self.in_txn:
+            self.conn.execute("begin")
+            self.in_txn = True
+        reason = item.reason if isinstance(item, FailedFile) else None
+        try:
+            with self.conn:  # a savepoint: this file entirely, or nothing of it
+                outcome = self._write_one(item)
+        except apsw.Error as exc:  # a constraint the parser did not foresee: record the file as failed
+            reason = f"database refused the file: {exc}"
+            with self.conn:
+                self._record_failure(item, reason)
+            outcome = "failed"
+        self._count(item, outcome, reason)
+        if self.pending_rows >= COMMIT_ROWS or time.perf_counter() - self.since >= COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.in_txn:
+            self.conn.execute("commit")
+            self.in_txn = False
+        self.pending_rows = 0
+        self.since = time.perf_counter()
+
+    def _count(self, item, outcome: str, reason: str | None) -> None:
+        r = self.report
+        if outcome == "loaded":
+            r.loaded += 1
+            r.rows += len(item.t)
+            r.rejected += len(item.rejects)
+            self.pending_rows += len(item.t) + len(item.rejects)
+        elif outcome == "unchanged":
+            r.unchanged += 1
+        elif outcome == "duplicate":
+            r.duplicates += 1
+        else:
+            r.failed += 1
+            r.failures.append((item.path, reason))
+
+    def _write_one(self, item) -> str:
+        q = {"dataset": self.dataset, "name": item.name}
+        existing = self.conn.execute(render("queries/loader/source_file.sql"), q).fetchone()
+        if existing and item.content_hash is not None and existing[1] == item.content_hash:
+            return "unchanged"
+        if isinstance(item, FailedFile):
+            self._record_failure(item, item.reason, existing)
+            return "failed"
+        twin = self.conn.execute(render("queries/loader/loaded_with_hash.sql"),
+                                 {**q, "contentHash": item.content_hash}).fetchone()
+        if twin:
+            self.conn.execute(render("queries/loader/delete_object.sql"), q)
+            self._upsert_source(item, "duplicate", f"same content as {twin[0]} ({twin[1]})")
+            return "duplicate"
+        file_id = self._upsert_source(item, "loaded", None, len(item.t), len(item.rejects))
+        self.conn.execute(render("queries/loader/delete_rejects.sql"), {"fileId": file_id})
+        obj = self.conn.execute(render("queries/loader/find_object.sql"), q).fetchone()
+        if obj:
+            obj_id = obj[0]
+            self.conn.execute(render("queries/loader/clear_object.sql"), {"objId": obj_id, "fileId": file_id})
+        else:
+            obj_id = self.conn.execute(render("queries/loader/insert_object.sql"), {**q, "fileId": file_id}).fetchone()[0]
+        self.conn.executemany(render("queries/loader/insert_header.sql"),
+                              [(obj_id, line, key, value) for line, key, value in item.headers])
+        self.conn.executemany(render("queries/loader/insert_rawphot.sql"),
+                              zip(repeat(obj_id), item.t, item.pb, item.flux, item.dflux))
+        self.conn.executemany(render("queries/loader/insert_reject.sql"),
+                              [(file_id, line, text, reason) for line, text, reason in item.rejects])
+        label = item.label
+        if label is not None:
+            self.conn.execute(render("queries/loader/insert_label.sql"),
+                              {"objId": obj_id, "label": label, "source": "header"})
+        return "loaded"
+
+    def _record_failure(self, item, reason: str, existing=None) -> None:
+        if existing is None:
+            existing = self.conn.execute(render("queries/loader/source_file.sql"),
+                                         {"dataset": self.dataset, "name": item.name}).fetchone()
+        if item.content_hash is None and existing and existing[2] == "loaded":
+            return  # unreadable now, loaded before: keep what we have (reported, not recorded)
+        self.conn.execute(render("queries/loader/delete_object.sql"), {"dataset": self.dataset, "name": item.name})
+        file_id = self._upsert_source(item, "failed", reason)
+        self.conn.execute(render("queries/loader/delete_rejects.sql"), {"fileId": file_id})
+
+    def _upsert_source(self, item, status: str, error: str | None, rows: int = 0, rejected: int = 0) -> int:
+        return self.conn.execute(render("queries/loader/upsert_source_file.sql"), {
+            "dataset": self.dataset, "name": item.name, "path": str(Path(item.path).resolve()),
+            "contentHash": item.content_hash, "sizeBytes": item.size, "status": status, "error": error,
+            "rowsLoaded": rows, "rowsRejected": rejected, "loadedAt": utc_now(),
+        }).fetchone()[0]

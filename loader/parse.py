@@ -1,0 +1,163 @@
+"""Parse one light-curve file into columns and rejections. Pure: reads the file, never a database.
+
+The format: ``#key:value`` header lines, then a column header line naming ``t pb flux dflux``
+(found by name, in any order, widths free, extra columns ignored), then whitespace-separated
+data lines. Every data line (a non-blank line after the column header that does not start
+with ``#``) becomes either a row or a rejection with its 1-based line number and a reason; so
+for each file, rows + rejections = data lines. A file that cannot be read as a light curve
+at all (unreadable, binary, no column header) raises ``FileRejected`` with the reason.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COLUMNS = ("t", "pb", "flux", "dflux")
+PASSBANDS = frozenset("ugrizy")
+MAX_TEXT = 1000  # characters of a rejected line kept in the database
+
+
+class FileRejected(Exception):
+    """The whole file is not a light curve; the message says why."""
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    name: str
+    content_hash: str
+    size: int
+    headers: list[tuple[int, str, str]] = field(default_factory=list)  # (line, key, value)
+    t: list[float] = field(default_factory=list)
+    pb: list[str] = field(default_factory=list)
+    flux: list[float] = field(default_factory=list)
+    dflux: list[float] = field(default_factory=list)
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, text, reason)
+    data_lines: int = 0
+
+    @property
+    def label(self) -> int | None:
+        """The integer of a ``#label:N`` header, if any."""
+        for _, key, value in self.headers:
+            if key == "label":
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+        return None
+
+
+@dataclass
+class FailedFile:
+    path: str
+    name: str
+    content_hash: str | None
+    size: int | None
+    reason: str
+
+
+def object_name(path: str | Path) -> str:
+    """``FAKE010.dat`` -> ``FAKE010``: the file name without its (last) extension."""
+    return Path(path).stem
+
+
+def parse_file(path: str | Path) -> ParsedFile | FailedFile:
+    """Parse ``path``; never raises on bad content (a whole-file failure is a ``FailedFile``)."""
+    path = str(path)
+    name = object_name(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except IsADirectoryError:
+        return FailedFile(path, name, None, None, "is a directory, not a light-curve file")
+    except OSError as exc:
+        return FailedFile(path, name, None, None, f"cannot read: {exc.strerror or exc}")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return parse_bytes(data, path, name, digest)
+    except FileRejected as exc:
+        return FailedFile(path, name, digest, len(data), str(exc))
+
+
+def parse_bytes(data: bytes, path: str, name: str, digest: str) -> ParsedFile:
+    if b"\x00" in data:
+        raise FileRejected("binary file (contains NUL bytes), not a light-curve table")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode("utf-8", errors="surrogateescape")
+    out = ParsedFile(path, name, digest, len(data))
+    lines = text.splitlines()
+    cols = None
+    for lineno, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            if cols is None:
+                key, _, value = stripped[1:].partition(":")
+                out.headers.append((lineno, _clean(key.strip()), _clean(value.strip())))
+            continue
+        if cols is None:
+            cols = _column_positions(stripped, lineno)
+            ncols = len(stripped.split())
+            continue
+        out.data_lines += 1
+        reason = _parse_row(stripped, cols, ncols, out)
+        if reason is not None:
+            out.rejects.append((lineno, _clean(line[:MAX_TEXT]), reason))
+    if cols is None:
+        raise FileRejected("no column header line naming t pb flux dflux")
+    return out
+
+
+def _column_positions(line: str, lineno: int) -> tuple[int, int, int, int]:
+    names = line.split()
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise FileRejected(
+            f"line {lineno}: expected a column header naming t pb flux dflux, "
+            f"found {_clean(line[:80])!r} (missing {' '.join(missing)})"
+        )
+    return tuple(names.index(c) for c in COLUMNS)
+
+
+def _parse_row(line: str, cols, ncols: int, out: ParsedFile) -> str | None:
+    """Append the row to ``out`` and return None, or return why it is rejected."""
+    if len(line) > 10 * MAX_TEXT:
+        return f"line too long ({len(line)} characters)"
+    if _has_undecodable(line):
+        return "not valid UTF-8 text"
+    fields = line.split()
+    if len(fields) != ncols:
+        return f"expected {ncols} fields as in the column header, found {len(fields)}"
+    it, ipb, iflux, idflux = cols
+    values = []
+    for col, idx in (("t", it), ("flux", iflux), ("dflux", idflux)):
+        try:
+            v = float(fields[idx])
+        except ValueError:
+            return f"{col} is not a number: {fields[idx][:40]!r}"
+        if not math.isfinite(v):
+            return f"{col} is not finite: {fields[idx][:40]!r}"
+        values.append(v)
+    t, flux, dflux = values
+    band = fields[ipb]
+    if band not in PASSBANDS:
+        return f"unknown passband {band[:40]!r} (expected one of u g r i z y)"
+    if not dflux > 0:
+        return f"dflux must be > 0, found {fields[idflux][:40]!r}"
+    out.t.append(t)
+    out.pb.append(band)
+    out.flux.append(flux)
+    out.dflux.append(dflux)
+    return None
+
+
+def _has_undecodable(s: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in s) if not s.isascii() else False
+
+
+def _clean(s: str) -> str:
+    """Text safe to store: undecodable bytes become U+FFFD."""
+    return s.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")

@@ -1,0 +1,8 @@
+-- objects (of :dataset, or of every dataset when it is null) that have no features yet:
+-- a load that adds or replaces an object's photometry deletes its lcFeats row.
+select o.objId
+from objects as o
+left join lcFeats as f on f.objId = o.objId
+where f.objId is null
+  and (:dataset is null or o.dataset = :dataset)
+order by o.objId

@@ -1,0 +1,1 @@
+select dataset, count(*) from objects group by dataset order by dataset

@@ -1,0 +1,1 @@
+delete from rejects where fileId = :fileId

@@ -1,0 +1,1 @@
+select objId from objects where dataset = :dataset and name = :name

@@ -1,0 +1,1 @@
+insert into objectHeaders (objId, line, key, value) values (?, ?, ?, ?)

@@ -1,0 +1,1 @@
+insert into objects (dataset, name, fileId) values (:dataset, :name, :fileId) returning objId

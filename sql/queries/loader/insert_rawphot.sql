@@ -1,0 +1,1 @@
+insert into rawPhot (objId, t, pb, flux, dflux) values (?, ?, ?, ?, ?)

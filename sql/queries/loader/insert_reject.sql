@@ -1,0 +1,1 @@
+insert into rejects (fileId, line, text, reason) values (?, ?, ?, ?)

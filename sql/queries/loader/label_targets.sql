@@ -1,0 +1,1 @@
+select name, objId from objects where dataset = :dataset

@@ -1,0 +1,1 @@
+select fileId, contentHash, status from sourceFiles where dataset = :dataset and name = :name

@@ -1,0 +1,1 @@
+select name, checksum from _migrations order by name

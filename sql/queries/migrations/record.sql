@@ -1,0 +1,1 @@
+insert into _migrations (name, checksum, appliedAt) values (:name, :checksum, :appliedAt)

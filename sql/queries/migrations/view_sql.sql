@@ -1,0 +1,1 @@
+select sql from sqlite_schema where type = 'view' and name = :name
