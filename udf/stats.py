@@ -50,8 +50,10 @@ def skew(x: np.ndarray) -> float | None:
     m2 = np.mean(d**2)
     if m2 <= (_EPS * mean) ** 2:  # constant to rounding: undefined, as in scipy
         return None
-    m3 = np.mean(d**3)
-    return float(m3 / m2**1.5)
+    denom = m2**1.5
+    if denom == 0:  # m2 subnormal: the ratio is not representable
+        return None
+    return float(np.mean(d**3) / denom)
 
 
 def norm_std(f: np.ndarray, e: np.ndarray) -> float | None:

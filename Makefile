@@ -1,0 +1,70 @@
+# MiniBroker: every target runs inside .venv, created and filled on first use.
+# Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
+# of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), TOP, N, OUT, SEED.
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+MB      := $(BIN)/minibroker
+DB      ?= broker.db
+DATA    ?=
+DATASET ?= $(notdir $(patsubst %/,%,$(DATA)))
+JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
+LABELS  ?=
+Q       ?=
+TIMEOUT ?=
+TOP     ?= 10
+N       ?= 1000
+OUT     ?= out
+SEED    ?= 42
+
+dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed ## create .venv and install MiniBroker with its dependencies
+
+demo: $(VENV)/.installed ## the whole job on simulated data: simulate, load, features, train, predict, anomalies
+	$(MB) demo --out $(OUT) --seed $(SEED) --jobs $(JOBS)
+
+test: $(VENV)/.installed ## run the test suite
+	$(BIN)/python -m pytest -q
+
+load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]
+	@test -n "$(DATA)" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
+	$(MB) load --db "$(DB)" --jobs $(JOBS) $(dataset_opt) "$(DATA)"
+
+labels: $(VENV)/.installed ## load a name,label CSV: make labels LABELS=file.csv [DATASET=name]
+	@test -n "$(LABELS)" || { echo "make labels: give LABELS=file.csv with name,label columns" >&2; exit 2; }
+	$(MB) labels --db "$(DB)" $(dataset_opt) "$(LABELS)"
+
+features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them
+	$(MB) features --db "$(DB)" $(dataset_opt)
+
+sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." (no Q: interactive shell)
+	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(Q),"$(Q)")
+
+simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
+	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
+
+train: $(VENV)/.installed ## cross-validate models on labelled features, store the chosen one
+	$(MB) train --db "$(DB)" $(dataset_opt)
+
+predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model
+	$(MB) predict --db "$(DB)" $(dataset_opt)
+
+anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest anomaly score
+	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP)
+
+clean: ## remove the virtual environment and caches (databases are kept)
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,70 @@
+"""Shared fixtures: fresh databases with migrations applied and functions registered, the real data,
+and a writer of generated light-curve files."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from broker.db import connect
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+REAL_DIR = SHARED / "training_set_for_LSST_DSFP"
+REAL_LABELS = SHARED / "training_labels.csv"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not REAL_DIR.is_dir():
+        raise pytest.UsageError(f"the real light curves are missing: expected {REAL_DIR} beside the project")
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh database file with the schema and MiniBroker's functions."""
+    conn = connect(tmp_path / "test.db")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory):
+    """The 100 real training light curves loaded (dataset 'train'), labelled and featurised. Read only."""
+    from broker.features import compute
+    from loader.labels import load_labels
+    from loader.load import list_files, load_files
+
+    path = tmp_path_factory.mktemp("real") / "real.db"
+    conn = connect(path)
+    report = load_files(conn, list_files(REAL_DIR), "train", jobs=2)
+    assert report.failed == 0
+    load_labels(conn, REAL_LABELS, "train")
+    compute(conn)
+    conn.close()
+    return path
+
+
+def real_data_lines() -> dict[str, int]:
+    """Data lines per real file, counted independently of the loader: non-blank lines that are not
+    `#` headers, minus the one column header line."""
+    counts = {}
+    for p in sorted(REAL_DIR.glob("*.dat")):
+        lines = [ln for ln in p.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        counts[p.stem] = len(lines) - 1
+    return counts
+
+
+def write_lc(path: Path, rows, headers=None, columns=("t", "pb", "flux", "dflux"), fmt="{:>14} ") -> Path:
+    """Write a light-curve file: `#key:value` headers, a column header, then the rows as given."""
+    out = [f"#{k}:{v}" for k, v in (headers or {}).items()]
+    out.append("".join(fmt.format(c) for c in columns).rstrip())
+    out += ["".join(fmt.format(v) for v in row).rstrip() for row in rows]
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def random_rows(rng: np.random.Generator, n: int, bands="ugriz", mean=100.0):
+    t = np.sort(rng.uniform(56000, 56400, n))
+    pb = rng.choice(list(bands), n)
+    e = rng.uniform(1.0, 10.0, n)
+    f = rng.normal(mean, 30.0, n)
+    return [(f"{a:.6f}", b, f"{c:.6f}", f"{d:.6f}") for a, b, c, d in zip(t, pb, f, e)]
