@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from broker.sqlfiles import render
 
-CHUNK = 2000
+CHUNK = 5000
 
 
 @dataclass

@@ -162,6 +162,8 @@ class _Writer:
                               [(obj_id, line, key, value) for line, key, value in item.headers])
         self.conn.executemany(render("queries/loader/insert_rawphot.sql"),
                               zip(repeat(obj_id), item.t, item.pb, item.flux, item.dflux))
+        self.conn.executemany(render("queries/loader/insert_bands.sql"),
+                              [(obj_id, *band) for band in item.bands])
         self.conn.executemany(render("queries/loader/insert_reject.sql"),
                               [(file_id, line, text, reason) for line, text, reason in item.rejects])
         label = item.label

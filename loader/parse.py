@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 COLUMNS = ("t", "pb", "flux", "dflux")
 PASSBANDS = frozenset("ugrizy")
 MAX_TEXT = 1000  # characters of a rejected line kept in the database
@@ -35,6 +37,7 @@ class ParsedFile:
     dflux: list[float] = field(default_factory=list)
     rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, text, reason)
     data_lines: int = 0
+    bands: list[tuple[str, int, bytes, bytes, bytes]] = field(default_factory=list)  # lcBands rows
 
     @property
     def label(self) -> int | None:
@@ -108,6 +111,23 @@ def parse_bytes(data: bytes, path: str, name: str, digest: str) -> ParsedFile:
             out.rejects.append((lineno, _clean(line[:MAX_TEXT]), reason))
     if cols is None:
         raise FileRejected("no column header line naming t pb flux dflux")
+    out.bands = pack_bands(out.t, out.pb, out.flux, out.dflux)
+    return out
+
+
+def pack_bands(t, pb, flux, dflux) -> list[tuple[str, int, bytes, bytes, bytes]]:
+    """Per band: (pb, n, t, flux, dflux) as little-endian float64 bytes sorted by t (stable)."""
+    if not t:
+        return []
+    t = np.asarray(t, dtype="<f8")
+    pb = np.asarray(pb)
+    flux = np.asarray(flux, dtype="<f8")
+    dflux = np.asarray(dflux, dtype="<f8")
+    out = []
+    for band in sorted(set(pb.tolist())):
+        idx = np.flatnonzero(pb == band)
+        idx = idx[np.argsort(t[idx], kind="stable")]
+        out.append((band, len(idx), t[idx].tobytes(), flux[idx].tobytes(), dflux[idx].tobytes()))
     return out
 
 

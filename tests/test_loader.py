@@ -187,3 +187,16 @@ def test_parse_is_pure_and_reports_directories(tmp_path):
     (tmp_path / "adir.dat").mkdir()
     out = parse_file(tmp_path / "adir.dat")
     assert isinstance(out, FailedFile) and "directory" in out.reason
+
+
+def test_packed_bands_hold_exactly_the_rawphot_rows(real_db):
+    conn = connect(real_db, readonly=True)
+    raw = {}
+    for obj, pb, t, f, e in conn.execute("select objId, pb, t, flux, dflux from rawPhot order by objId, pb, t, id"):
+        raw.setdefault((obj, pb), []).append((t, f, e))
+    packed = {}
+    for obj, pb, n, t, f, e in conn.execute("select objId, pb, n, t, flux, dflux from lcBands"):
+        cols = [np.frombuffer(b, dtype="<f8") for b in (t, f, e)]
+        assert all(len(c) == n for c in cols)
+        packed[(obj, pb)] = list(zip(*[c.tolist() for c in cols]))
+    assert packed == raw

@@ -1,4 +1,5 @@
-"""udf.stats against the independent reference (tests/reference.py) on generated and real data."""
+"""udf.stats (one group) and udf.batch (many groups at once) against the independent reference
+(tests/reference.py) on generated and real data."""
 
 import numpy as np
 import pytest
@@ -8,11 +9,30 @@ from hypothesis.extra.numpy import arrays
 
 from reference import read_lc, ref_band
 from conftest import REAL_DIR
-from udf import stats
+from udf import batch, stats
 
 
-def assert_band_matches(f, e):
-    got = stats.band_features(f, e)
+def scalar_features(f, e) -> dict:
+    return {"n": f.size, "wmean": stats.weighted_mean(f, e), "std": stats.norm_std(f, e),
+            "amp": stats.norm_amplitude(f, e), "mad": stats.norm_mad(f, e),
+            "beyond": stats.beyond_1std(f, e), "skew": stats.skew(f)}
+
+
+def batch_features(groups) -> list[dict]:
+    """Every group through one band_features_batch call; NaN -> None."""
+    n = np.array([len(f) for f, _ in groups])
+    f = np.concatenate([g[0] for g in groups]) if groups else np.zeros(0)
+    e = np.concatenate([g[1] for g in groups]) if groups else np.zeros(0)
+    out = batch.band_features_batch(n, f, e)
+    return [{k: (None if np.isnan(v := float(out[k][i])) else v) for k in batch.KEYS} for i in range(len(n))]
+
+
+def assert_band_matches(f, e, got=None):
+    for got in ([got] if got else [scalar_features(f, e), batch_features([(f, e)])[0]]):
+        assert_one(got, f, e)
+
+
+def assert_one(got, f, e):
     ref = ref_band(f, e)
     pairs = {"wmean": "w", "std": "Std", "amp": "Amp", "mad": "MAD", "beyond": "Beyond", "skew": "Skew"}
     for mine, theirs in pairs.items():
@@ -44,6 +64,19 @@ def test_real_bands_match_reference():
     assert checked > 400
 
 
+def test_many_groups_in_one_batch_match_reference():
+    rng = np.random.default_rng(5)
+    groups = []
+    for path in sorted(REAL_DIR.glob("*.dat")):
+        df = read_lc(path)
+        groups += [(df[df.pb == b].flux.to_numpy(float), df[df.pb == b].dflux.to_numpy(float)) for b in "griz"]
+    groups += [(rng.normal(5, 2, k), rng.uniform(1, 2, k)) for k in (1, 2, 3)]   # tiny groups
+    groups.insert(7, (np.zeros(0), np.zeros(0)))                                    # an empty one
+    results = batch_features(groups)
+    for (f, e), got in zip(groups, results):
+        assert_band_matches(f, e, got)
+
+
 def test_negative_weighted_mean_gives_negative_amplitude():
     f = np.array([-10.0, -20.0, -5.0, 3.0])
     e = np.ones(4)
@@ -53,13 +86,14 @@ def test_negative_weighted_mean_gives_negative_amplitude():
 
 def test_degenerate_inputs_return_none():
     empty = np.array([])
-    assert stats.band_features(empty, empty) == {"n": 0, "wmean": None, "std": None, "amp": None,
-                                                  "mad": None, "beyond": None, "skew": None}
-    one = stats.band_features(np.array([5.0]), np.array([1.0]))
-    assert one["std"] is None and one["beyond"] is None and one["wmean"] == 5.0 and one["amp"] == 0.0
-    zeros = stats.band_features(np.zeros(3), np.ones(3))
-    assert zeros["wmean"] is None and zeros["std"] is None and zeros["amp"] is None
-    assert stats.skew(np.full(5, 7.0)) is None
+    for feats in (scalar_features, lambda f, e: batch_features([(f, e)])[0]):
+        assert feats(empty, empty) == {"n": 0, "wmean": None, "std": None, "amp": None,
+                                       "mad": None, "beyond": None, "skew": None}
+        one = feats(np.array([5.0]), np.array([1.0]))
+        assert one["std"] is None and one["beyond"] is None and one["wmean"] == 5.0 and one["amp"] == 0.0
+        zeros = feats(np.zeros(3), np.ones(3))
+        assert zeros["wmean"] is None and zeros["std"] is None and zeros["amp"] is None
+        assert feats(np.full(5, 7.0), np.ones(5))["skew"] is None
 
 
 def test_colour_rule():
@@ -78,7 +112,8 @@ positive = st.floats(1e-3, 1e4, allow_nan=False, allow_infinity=False)
                                                        arrays(np.float64, n, elements=positive))))
 def test_never_raises_and_matches_reference_when_well_conditioned(fe):
     f, e = fe
-    got = stats.band_features(f, e)  # must not raise on any finite input
+    got = scalar_features(f, e)  # neither path may raise on any finite input
+    batch_features([(f, e)])
     w = got["wmean"]
     if w is None or abs(w) < 1e-3 or np.ptp(f) < 1e-6 * max(1.0, np.abs(f).max()):
         return  # ill-conditioned: only "no exception" is promised

@@ -19,6 +19,8 @@ AGGREGATES = {
     "norm_mad": (aggregates.NormMad, 2),
     "beyond1std": (aggregates.Beyond1Std, 2),
     "lc_band_features": (aggregates.BandFeatures, 2),  # all of the above as one JSON object
+    # (objId, pb, flux blob, dflux blob) over lcBands rows -> JSON array, one object per band
+    "lc_packed_band_features": (aggregates.PackedBandFeatures, 4),
 }
 
 SCALARS = {

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from udf import stats
+from udf import batch, stats
 
 
 def as_number(v) -> float | None:
@@ -67,11 +67,43 @@ def _pairs(fn):
     return type(fn.__name__, (_FluxPairs,), {"fn": staticmethod(fn)})
 
 
+def _nan_to_none(values: list) -> list:
+    return [None if v != v else v for v in values]  # NaN is the only value not equal to itself
+
+
 class BandFeatures(_FluxPairs):
-    """All per-band features of one group as a JSON object (keys ``stats.FEATURE_KEYS``)."""
+    """All per-band features of one group as a JSON object (keys ``batch.KEYS``)."""
 
     def compute(self, f, e):
-        return json.dumps(stats.band_features(f, e))
+        feats = batch.band_features_batch(np.array([f.size]), f, e)
+        return json.dumps(dict(zip(batch.KEYS, _nan_to_none([feats[k][0].item() for k in batch.KEYS]))))
+
+
+class PackedBandFeatures:
+    """Features of many packed bands at once: step(objId, pb, flux, dflux) with float64 blobs as in
+    lcBands; final returns a JSON array of objects {objId, pb, n, wmean, std, amp, mad, beyond, skew}."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.pbs: list[str] = []
+        self.flux: list[bytes] = []
+        self.dflux: list[bytes] = []
+
+    def step(self, obj_id, pb, flux, dflux):
+        if isinstance(flux, bytes) and isinstance(dflux, bytes) and len(flux) == len(dflux) and len(flux) % 8 == 0:
+            self.ids.append(obj_id)
+            self.pbs.append(pb)
+            self.flux.append(flux)
+            self.dflux.append(dflux)
+
+    def final(self):
+        f = np.frombuffer(b"".join(self.flux), dtype="<f8")
+        e = np.frombuffer(b"".join(self.dflux), dtype="<f8")
+        n = np.fromiter((len(b) // 8 for b in self.flux), dtype=np.int64, count=len(self.flux))
+        feats = batch.band_features_batch(n, f, e)
+        columns = [self.ids, self.pbs] + [_nan_to_none(feats[k].tolist()) for k in batch.KEYS]
+        keys = ("objId", "pb") + batch.KEYS
+        return json.dumps([dict(zip(keys, row)) for row in zip(*columns)])
 
 
 Stdev = _values(stats.stdev)

@@ -13,6 +13,7 @@ their 1-sigma errors for one object in one band:
   None when the sample is constant to rounding (as scipy gives NaN there).
 - ``stdev``          std(x, ddof=1);  ``mad``  median(|x - median x|)  (plain, unnormalised).
 
+``udf.batch`` computes all of them for many groups at once (the path ``make features`` takes).
 Degenerate input returns None, never raises: no points, one point where ddof=1 is needed,
 or w = 0 / undefined.
 """
@@ -76,24 +77,6 @@ def beyond_1std(f: np.ndarray, e: np.ndarray) -> float | None:
     if w is None or f.size < 2:
         return None
     return float(np.count_nonzero(np.abs(f - w) > np.std(f, ddof=1)) / f.size)
-
-
-FEATURE_KEYS = ("n", "wmean", "std", "amp", "mad", "beyond", "skew")
-
-
-def band_features(f: np.ndarray, e: np.ndarray) -> dict[str, float | int | None]:
-    """Every per-band feature at once (the weighted mean computed once): keys FEATURE_KEYS."""
-    w = weighted_mean(f, e)
-    out = {"n": int(f.size), "wmean": w, "std": None, "amp": None, "mad": None, "beyond": None}
-    if w is not None and w != 0:
-        g = f / w
-        out["std"] = stdev(g)
-        out["amp"] = float((f.max() - f.min()) / w)
-        out["mad"] = float(np.median(np.abs((f - np.median(f)) / w)))
-    if w is not None and f.size >= 2:
-        out["beyond"] = float(np.count_nonzero(np.abs(f - w) > np.std(f, ddof=1)) / f.size)
-    out["skew"] = skew(f)
-    return out
 
 
 def colour(w_x: float | None, w_y: float | None) -> float | None:

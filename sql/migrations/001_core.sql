@@ -48,6 +48,19 @@ create table rawPhot (
 
 create index rawPhot_obj_pb on rawPhot (objId, pb);
 
+-- rawPhot packed per object and band, written by the loader in the same transaction as the rows:
+-- t, flux, dflux as little-endian float64 arrays sorted by t (then file order). Derived data that
+-- lets features run on whole arrays instead of one Python call per row; rawPhot stays the truth.
+create table lcBands (
+    objId integer not null references objects (objId) on delete cascade,
+    pb    text not null,
+    n     integer not null check (n > 0),
+    t     blob not null check (length(t) = 8 * n),
+    flux  blob not null check (length(flux) = 8 * n),
+    dflux blob not null check (length(dflux) = 8 * n),
+    primary key (objId, pb)
+);
+
 -- one row per input line that did not become a rawPhot row
 create table rejects (
     rejectId integer primary key,

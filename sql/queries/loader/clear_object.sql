@@ -1,5 +1,6 @@
 -- forget what an object's previous file said, keeping its objId (and labels from a CSV)
 delete from rawPhot where objId = :objId;
+delete from lcBands where objId = :objId;
 delete from objectHeaders where objId = :objId;
 delete from lcFeats where objId = :objId;
 delete from lcBandStats where objId = :objId;

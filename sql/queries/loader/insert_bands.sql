@@ -1,0 +1,1 @@
+insert into lcBands (objId, pb, n, t, flux, dflux) values (?, ?, ?, ?, ?, ?)
