@@ -1,0 +1,37 @@
+"""Gaussian-process light-curve interpolation for MiniBroker.
+
+Pure functions (no database).  The model reproduces scikit-learn's
+``GaussianProcessRegressor`` with kernel
+``0.5*median(e)**2 * Matern(length_scale=10, nu=2.5, length_scale_bounds=(1, 20))``
+and ``alpha=e**2`` (zero mean, no normalisation, one L-BFGS-B run from the
+initial hyperparameters), but fits many light curves at once.
+
+Public API
+----------
+- :func:`gp.fit.fit_batch`          -- fit hyperparameters of many curves
+- :func:`gp.fit.predict`            -- posterior mean / std on a grid
+- :func:`gp.fit.fit_predict_many`   -- fit + predict + features, batched
+- :func:`gp.features.gp_features`   -- features from a fitted curve
+- :func:`gp.kernel.matern52`        -- the covariance function
+- :func:`gp.likelihood.log_marginal_likelihood` -- LML and gradient
+"""
+
+from .fit import FitResult, GPResult, fit_batch, fit_predict_many, predict
+from .features import FEATURE_NAMES, gp_features
+from .kernel import matern52, matern52_grad
+from .likelihood import log_marginal_likelihood, initial_theta, theta_bounds
+
+__all__ = [
+    "FitResult",
+    "GPResult",
+    "fit_batch",
+    "fit_predict_many",
+    "predict",
+    "FEATURE_NAMES",
+    "gp_features",
+    "matern52",
+    "matern52_grad",
+    "log_marginal_likelihood",
+    "initial_theta",
+    "theta_bounds",
+]
