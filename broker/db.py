@@ -30,12 +30,17 @@ def policy_wal(conn: apsw.Connection) -> None:
     conn.pragma("synchronous", "normal")
 
 
+def policy_writer_cache(conn: apsw.Connection) -> None:
+    """A 256 MiB page cache, so large load transactions do not spill pages to the WAL midway."""
+    conn.pragma("cache_size", -262_144)
+
+
 def policy_functions(conn: apsw.Connection) -> None:
     udf.register(conn)
 
 
 READ_POLICIES = (policy_foreign_keys, policy_busy_timeout, policy_functions)
-WRITE_POLICIES = (policy_wal, *READ_POLICIES)
+WRITE_POLICIES = (policy_wal, policy_writer_cache, *READ_POLICIES)
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:

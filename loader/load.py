@@ -16,6 +16,7 @@ keyed by (dataset, name):
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -30,6 +31,7 @@ from loader.parse import FailedFile, ParsedFile, parse_file
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0
+IN_FLIGHT_PER_JOB = 64     # files parsed ahead of the writer, per worker process
 
 
 @dataclass
@@ -66,24 +68,54 @@ def load_files(conn: apsw.Connection, paths: list[Path], dataset: str, *, jobs: 
     start = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     disable = (not sys.stderr.isatty()) if progress is None else not progress
+    paths = [Path(p).absolute() for p in paths]  # provenance records absolute paths
     writer = _Writer(conn, dataset, report)
+    window = _Window(IN_FLIGHT_PER_JOB * jobs)
     with tqdm(total=len(paths), unit="file", desc=f"load {dataset}", disable=disable) as bar:
-        for parsed in _parse_all(paths, jobs):
-            writer.write(parsed)
-            bar.update(1)
-        writer.commit()
+        try:
+            for parsed in _parse_all(paths, jobs, window):
+                writer.write(parsed)
+                window.done()
+                bar.update(1)
+            writer.commit()
+        finally:
+            window.close()
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _parse_all(paths, jobs):
+class _Window:
+    """Bounds how many files are handed to the parsers ahead of the writer."""
+
+    def __init__(self, size: int):
+        self.slots = threading.Semaphore(size)
+        self.closed = False
+
+    def gate(self, paths):
+        for p in paths:
+            self.slots.acquire()
+            if self.closed:  # the writer stopped (error or interrupt): feed nothing more
+                return
+            yield str(p)
+
+    def done(self) -> None:
+        self.slots.release()
+
+    def close(self) -> None:
+        self.closed = True
+        self.slots.release()  # wake a feeder blocked in gate()
+
+
+def _parse_all(paths, jobs, window: _Window):
+    """Parsed files in order. At most the window's size are parsed ahead of the writer, so memory
+    does not grow with the number of files."""
     if jobs <= 1 or len(paths) < 2:
-        yield from map(parse_file, paths)
+        yield from map(parse_file, window.gate(paths))
         return
     ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    chunksize = max(1, min(64, len(paths) // (jobs * 8)))
+    chunksize = max(1, min(16, len(paths) // (jobs * 8)))
     with ctx.Pool(jobs) as pool:
-        yield from pool.imap(parse_file, map(str, paths), chunksize=chunksize)
+        yield from pool.imap(parse_file, window.gate(paths), chunksize=chunksize)
 
 
 class _Writer:
@@ -184,7 +216,7 @@ class _Writer:
 
     def _upsert_source(self, item, status: str, error: str | None, rows: int = 0, rejected: int = 0) -> int:
         return self.conn.execute(render("queries/loader/upsert_source_file.sql"), {
-            "dataset": self.dataset, "name": item.name, "path": str(Path(item.path).resolve()),
+            "dataset": self.dataset, "name": item.name, "path": item.path,
             "contentHash": item.content_hash, "sizeBytes": item.size, "status": status, "error": error,
             "rowsLoaded": rows, "rowsRejected": rejected, "loadedAt": utc_now(),
         }).fetchone()[0]
