@@ -17,6 +17,8 @@ TOP     ?= 10
 N       ?= 1000
 OUT     ?= out
 SEED    ?= 42
+SIZES   ?= 1000,10000,100000
+REPEATS ?= 3
 
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
@@ -65,6 +67,10 @@ predict: $(VENV)/.installed ## predict classes for a dataset with the chosen mod
 
 anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest anomaly score
 	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP)
+
+bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench --sizes $(SIZES) --repeats $(REPEATS) --out bench/
 
 clean: ## remove the virtual environment and caches (databases are kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
