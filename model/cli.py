@@ -1,0 +1,35 @@
+"""What the model commands share: --db/--dataset arguments, picking the dataset, printing tables.
+
+Each command lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``
+(``cli_train``, ``cli_predict``, ``cli_anomalies``), registered in ``broker.cli.EXTRA_COMMANDS``.
+"""
+
+import apsw
+import pandas as pd
+
+from broker.errors import UserError
+from broker.sqlfiles import render
+
+
+def db_and_dataset(parser, dataset_help: str) -> None:
+    parser.add_argument("--db", default="broker.db", help="database file (default: broker.db)")
+    parser.add_argument("--dataset", help=dataset_help)
+
+
+def only_dataset(conn: apsw.Connection, db: str) -> str:
+    """The dataset when the database holds exactly one; otherwise a UserError saying what to do."""
+    names = [r[0] for r in conn.execute(render("queries/model/dataset_counts.sql"))]
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UserError(f"{db} holds no objects yet: run make load DATA=dir DB={db} first")
+    raise UserError(f"{db} holds several datasets ({', '.join(names)}): choose one with DATASET=name")
+
+
+def split_list(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def table(frame: pd.DataFrame) -> str:
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        return frame.to_string()

@@ -1,0 +1,2 @@
+-- the previous anomaly run of :dataset and its scores (on delete cascade)
+delete from anomalyRuns where dataset = :dataset

@@ -1,0 +1,2 @@
+insert into anomalies (anomalyRunId, objId, score, rank)
+values (:anomalyRunId, :objId, :score, :rank)

@@ -1,0 +1,2 @@
+insert into models (runId, format, sizeBytes, bytes)
+values (:runId, :format, :sizeBytes, :bytes)

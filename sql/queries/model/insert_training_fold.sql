@@ -1,0 +1,2 @@
+insert into trainingFolds (trainingId, objId, label, fold)
+values (:trainingId, :objId, :label, :fold)
