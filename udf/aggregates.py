@@ -81,7 +81,8 @@ class BandFeatures(_FluxPairs):
 
 class PackedBandFeatures:
     """Features of many packed bands at once: step(objId, pb, flux, dflux) with float64 blobs as in
-    lcBands; final returns a JSON array of objects {objId, pb, n, wmean, std, amp, mad, beyond, skew}."""
+    lcBands; final returns a JSON array of arrays [objId, pb, n, wmean, std, amp, mad, beyond, skew]
+    (``PACKED_COLUMNS``), one per band, null where undefined."""
 
     def __init__(self):
         self.ids: list[int] = []
@@ -102,8 +103,10 @@ class PackedBandFeatures:
         n = np.fromiter((len(b) // 8 for b in self.flux), dtype=np.int64, count=len(self.flux))
         feats = batch.band_features_batch(n, f, e)
         columns = [self.ids, self.pbs] + [_nan_to_none(feats[k].tolist()) for k in batch.KEYS]
-        keys = ("objId", "pb") + batch.KEYS
-        return json.dumps([dict(zip(keys, row)) for row in zip(*columns)])
+        return json.dumps(list(zip(*columns)))
+
+
+PACKED_COLUMNS = ("objId", "pb") + batch.KEYS
 
 
 Stdev = _values(stats.stdev)
