@@ -11,12 +11,14 @@ Public API
 - :func:`gp.fit.fit_batch`          -- fit hyperparameters of many curves
 - :func:`gp.fit.predict`            -- posterior mean / std on a grid
 - :func:`gp.fit.fit_predict_many`   -- fit + predict + features, batched
+- :func:`gp.fit.shutdown`           -- close the worker pool (also at exit)
+- :func:`gp.store.compute`          -- ``make gp``: fit pending objects, write lcGP/lcGPFeats
 - :func:`gp.features.gp_features`   -- features from a fitted curve
 - :func:`gp.kernel.matern52`        -- the covariance function
 - :func:`gp.likelihood.log_marginal_likelihood` -- LML and gradient
 """
 
-from .fit import FitResult, GPResult, fit_batch, fit_predict_many, predict
+from .fit import FitResult, GPResult, fit_batch, fit_predict_many, predict, shutdown
 from .features import FEATURE_NAMES, gp_features
 from .kernel import matern52, matern52_grad
 from .likelihood import log_marginal_likelihood, initial_theta, theta_bounds
@@ -27,6 +29,7 @@ __all__ = [
     "fit_batch",
     "fit_predict_many",
     "predict",
+    "shutdown",
     "FEATURE_NAMES",
     "gp_features",
     "matern52",

@@ -1,6 +1,6 @@
 """Benchmark: scikit-learn per light curve vs :func:`gp.fit_predict_many`.
 
-    python -m gp.bench [DATA_DIR] [--bands griz] [--jobs N] [--repeat K]
+    python -m gp.bench [DATA_DIR | --db FILE] [--bands griz] [--jobs N] [--repeat K]
 
 Both are run in the same process on the same object-bands.  scikit-learn is
 the plain approach (one ``GaussianProcessRegressor`` per curve, fit +
@@ -39,17 +39,35 @@ def read_lc(path):
     return pd.read_csv(path, comment="#", sep=r"\s+")
 
 
-def load_curves(data_dir=DEFAULT_DATA, bands="griz", pattern="FAKE*.dat"):
-    """List of ``(name, band, (t, f, e))`` for every file and band."""
+def load_curves(data_dir=DEFAULT_DATA, bands="griz", pattern="FAKE*.dat", min_points=1):
+    """List of ``(name, band, (t, f, e))`` for every file and band with ``min_points`` points."""
     out = []
     for p in sorted(glob.glob(os.path.join(data_dir, pattern))):
         d = read_lc(p)
         name = os.path.splitext(os.path.basename(p))[0]
         for b in bands:
             s = d[d["pb"] == b]
+            if len(s) < min_points:
+                continue
             out.append((name, b, (s["t"].to_numpy(float), s["flux"].to_numpy(float),
                                   s["dflux"].to_numpy(float))))
     return out
+
+
+def curves_from_db(db, bands="ugrizy", min_points=3):
+    """``(name, band, (t, f, e))`` of every object-band of a MiniBroker database (from lcBands,
+    the arrays ``make gp`` fits), with at least ``min_points`` points."""
+    import json
+
+    from broker.db import connect
+    from broker.sqlfiles import render
+
+    conn = connect(db, readonly=True)
+    names = dict(conn.execute("select objId, name from objects").fetchall())
+    rows = conn.execute(render("queries/gp/bands.sql"), {"objIds": json.dumps(sorted(names))}).fetchall()
+    conn.close()
+    return [(names[oid], pb, (np.frombuffer(t, "<f8"), np.frombuffer(f, "<f8"), np.frombuffer(e, "<f8")))
+            for oid, pb, n, t, f, e in rows if pb in bands and n >= min_points]
 
 
 def sklearn_fit_predict(t, f, e, n_grid=200):
@@ -110,9 +128,7 @@ def bench(curves, n_grid=200, jobs=None, repeat=3, tol=1e-3, names=None):
             pass
 
     # cold: close any pool so that start-up is counted
-    for p in gpfit._POOL.values():
-        p.terminate()
-    gpfit._POOL.clear()
+    gpfit.shutdown()
     t0 = time.perf_counter()
     res = gpfit.fit_predict_many(curves, n_grid=n_grid, jobs=jobs)
     t_cold = time.perf_counter() - t0
@@ -171,8 +187,13 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--n-grid", type=int, default=200)
+    ap.add_argument("--db", help="read the object-bands from this database's lcBands instead of files")
     args = ap.parse_args(argv)
-    items = load_curves(args.data_dir, args.bands)
+    if args.db:
+        items = curves_from_db(args.db, args.bands)
+        args.data_dir = args.db
+    else:
+        items = load_curves(args.data_dir, args.bands, min_points=3)
     if not items:
         print(f"no light curves found in {args.data_dir}", file=sys.stderr)
         return 2

@@ -414,31 +414,11 @@ def _one_blas_thread():
         return contextlib.nullcontext()
 
 
-def _worker_init():
-    try:
-        from threadpoolctl import threadpool_limits
+def shutdown():
+    """Close the persistent worker processes (also done at interpreter exit)."""
+    from .workers import shutdown as _shutdown
 
-        threadpool_limits(1, user_api="blas")
-    except Exception:  # pragma: no cover
-        pass
-
-
-def _worker(args):
-    return _fit_predict_serial(*args)
-
-
-_POOL = {}
-
-
-def _get_pool(jobs):
-    import multiprocessing as mp
-
-    pool = _POOL.get(jobs)
-    if pool is None:
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp
-        pool = ctx.Pool(jobs, initializer=_worker_init)
-        _POOL[jobs] = pool
-    return pool
+    _shutdown()
 
 
 def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3):
@@ -463,9 +443,11 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     ns = np.array([len(c[0]) for c in curves])
     order = np.argsort(ns, kind="stable")
     parts = [order[j::jobs] for j in range(jobs)]
-    pool = _get_pool(jobs)
-    results = pool.map(_worker, [([curves[i] for i in p], n_grid, features, min_points)
-                                 for p in parts])
+    from .workers import get_pool
+
+    results = get_pool(jobs).map(_fit_predict_serial,
+                                 [([curves[i] for i in p], n_grid, features, min_points)
+                                  for p in parts])
     out = [None] * len(curves)
     for p, res in zip(parts, results):
         for i, r in zip(p, res):

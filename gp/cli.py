@@ -1,0 +1,41 @@
+"""``minibroker gp``: GP-interpolate the object-bands that need it (``make gp``)."""
+
+import os
+
+from broker.errors import UserError
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--db", default="broker.db", help="database file (default: broker.db)")
+    parser.add_argument("--dataset", help="only this dataset (default: all)")
+    parser.add_argument("--grid", type=int, default=200, help="grid points per band (default: 200)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: cores)")
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from broker.db import connect
+    from gp.store import compute
+
+    if args.grid < 2:
+        raise UserError(f"--grid {args.grid} is too small: give at least 2 grid points")
+    if args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: give at least 1")
+    if not Path(args.db).is_file():
+        raise UserError(f"no database at {args.db}: load data first (make load DATA=dir DB={args.db})")
+    conn = connect(args.db)
+    if args.dataset is not None:
+        from broker.sqlfiles import render
+
+        names = [r[0] for r in conn.execute(render("queries/loader/datasets.sql"))]
+        if args.dataset not in names:
+            raise UserError(f"no dataset {args.dataset!r} in {args.db} (it holds: {', '.join(names) or 'none'}): "
+                            "give another DATASET=")
+    r = compute(conn, args.dataset, n_grid=args.grid, jobs=args.jobs)
+    rate = r.curves / r.fit_seconds if r.fit_seconds > 0 else 0
+    print(f"gp -> {args.db}: {r.objects} objects, {r.curves} object-bands ({r.fitted} fitted, "
+          f"{r.curves - r.fitted} with < 3 points, {r.not_converged} not converged) in {r.seconds:.2f} s "
+          f"(fits {rate:,.0f} object-bands/s)")
+    return 0

@@ -1,0 +1,5 @@
+-- the GP grid of one object, band by band
+select pb, t, flux, flux_err
+from lcGP
+where objId = :objId
+order by pb, t
