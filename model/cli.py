@@ -16,6 +16,13 @@ def db_and_dataset(parser, dataset_help: str) -> None:
     parser.add_argument("--dataset", help=dataset_help)
 
 
+def feature_set_arg(parser) -> None:
+    from model.matrix import DEFAULT_FEATURE_SET, FEATURE_SETS
+
+    parser.add_argument("--feature-set", choices=sorted(FEATURE_SETS), default=DEFAULT_FEATURE_SET,
+                        help="moments: lcFeats (default); gp: lcFeats plus GP features (run make gp first)")
+
+
 def only_dataset(conn: apsw.Connection, db: str) -> str:
     """The dataset when the database holds exactly one; otherwise a UserError saying what to do."""
     names = [r[0] for r in conn.execute(render("queries/model/dataset_counts.sql"))]

@@ -2,12 +2,13 @@
 
 import pandas as pd
 
-from model.cli import db_and_dataset, only_dataset, table
+from model.cli import db_and_dataset, feature_set_arg, only_dataset, table
 
 
 def add_arguments(parser) -> None:
     db_and_dataset(parser, "dataset to rank (default: the only one)")
     parser.add_argument("--top", type=int, default=10, help="how many of the most anomalous to print (default: 10)")
+    feature_set_arg(parser)
 
 
 def run(args) -> int:
@@ -19,7 +20,7 @@ def run(args) -> int:
         raise UserError(f"--top must be 0 or more, not {args.top}: give TOP=N")
     conn = connect(args.db)
     dataset = args.dataset or only_dataset(conn, args.db)
-    r = score(conn, dataset, top=args.top)
+    r = score(conn, dataset, top=args.top, feature_set=args.feature_set)
     print(f"anomalies {dataset}: {r.n_objects} objects scored by IsolationForest in {r.seconds:.2f} s "
           f"(anomaly run {r.anomaly_run_id}; score in (0, 1], higher is stranger)")
     if r.top:

@@ -2,12 +2,13 @@
 
 import pandas as pd
 
-from model.cli import db_and_dataset, split_list, table
+from model.cli import db_and_dataset, feature_set_arg, split_list, table
 
 
 def add_arguments(parser) -> None:
     db_and_dataset(parser, "train on this dataset's labelled objects (default: labelled objects of every dataset)")
     parser.add_argument("--features", help="comma-separated feature columns (default: every column of objectFeatures)")
+    feature_set_arg(parser)
     parser.add_argument("--models", help="comma-separated candidates (default: svm,rf,gb,svmScaled)")
 
 
@@ -16,10 +17,12 @@ def run(args) -> int:
     from model.train import train
 
     conn = connect(args.db)
-    result = train(conn, args.dataset, features=split_list(args.features), models=split_list(args.models))
+    result = train(conn, args.dataset, features=split_list(args.features), models=split_list(args.models),
+                   feature_set=args.feature_set)
     counts = ", ".join(f"{label}: {n}" for label, n in result.class_counts.items())
     print(f"training {result.training_id}: {result.n_objects} labelled objects of "
-          f"{result.dataset or 'every dataset'} (classes {counts}), {len(result.features)} features, "
+          f"{result.dataset or 'every dataset'} (classes {counts}), {len(result.features)} features "
+          f"({args.feature_set}), "
           f"5-fold stratified CV without shuffling, objects ordered by name")
     frame = pd.DataFrame([{
         "runId": r.run_id,

@@ -63,7 +63,8 @@ def resolve_run(conn: apsw.Connection, run_id: int | None = None) -> Run:
 
 
 def dataset_matrix(conn: apsw.Connection, dataset: str) -> matrix.Matrix:
-    """Every object of ``dataset``; refuses a dataset whose objects lack features."""
+    """Every object of ``dataset`` with the columns of every feature set (lcFeats and GP features);
+    refuses a dataset whose objects lack features."""
     counts = {r[0]: r for r in conn.execute(render("queries/model/dataset_counts.sql"))}
     if dataset not in counts:
         raise UserError(f"no dataset {dataset!r} in the database: load it (make load) or name another with DATASET=")
@@ -71,7 +72,18 @@ def dataset_matrix(conn: apsw.Connection, dataset: str) -> matrix.Matrix:
     if with_features < objects:
         raise UserError(f"{objects - with_features} of the {objects} objects of dataset {dataset!r} have no "
                         "features: run make features")
-    return matrix.read(conn, "dataset_matrix", {"dataset": dataset})
+    return matrix.read(conn, "dataset_matrix_gp", {"dataset": dataset})  # every column a run may use
+
+
+def _require_gp(conn: apsw.Connection, dataset: str, run: "Run") -> None:
+    """A model trained with GP features needs them for the objects it predicts."""
+    moments = matrix.read(conn, "dataset_matrix", {"dataset": dataset}).features
+    if all(f in moments for f in run.features):
+        return
+    objects, with_gp = conn.execute(render("queries/model/gp_coverage.sql"), {"dataset": dataset}).fetchone()
+    if with_gp < objects:
+        raise UserError(f"run {run.run_id} uses GP features, but {objects - with_gp} of the {objects} objects of "
+                        f"dataset {dataset!r} have none: run make gp DATASET={dataset}")
 
 
 def scores_of(estimator, X: np.ndarray) -> tuple[str, np.ndarray]:
@@ -91,6 +103,7 @@ def predict(conn: apsw.Connection, dataset: str, run_id: int | None = None) -> P
     if missing:
         raise UserError(f"run {run.run_id} uses feature columns the database lacks ({', '.join(missing)}): retrain")
     m = m.select(run.features)
+    _require_gp(conn, dataset, run)
     estimator = store.load(conn, run.run_id)
     labels = estimator.predict(m.X)
     kind, scores = scores_of(estimator, m.X)

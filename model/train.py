@@ -96,11 +96,16 @@ def libraries() -> dict[str, str]:
 
 
 def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[str] | None = None,
-                    n_folds: int = N_FOLDS) -> matrix.Matrix:
+                    n_folds: int = N_FOLDS, feature_set: str = matrix.DEFAULT_FEATURE_SET) -> matrix.Matrix:
     """The labelled objects with features, ordered by name; a UserError says what is missing."""
-    m = matrix.read(conn, "training_matrix", {"dataset": dataset})
+    m = matrix.read(conn, matrix.FEATURE_SETS[feature_set][0], {"dataset": dataset})
     if len(m) == 0:
         raise UserError(_why_empty(conn, dataset))
+    if feature_set != matrix.DEFAULT_FEATURE_SET:
+        moments = matrix.read(conn, matrix.FEATURE_SETS[matrix.DEFAULT_FEATURE_SET][0], {"dataset": dataset})
+        extra = [i for i, f in enumerate(m.features) if f not in moments.features]
+        if extra and np.isnan(m.X[:, extra]).all():
+            raise UserError(f"{_which(dataset)} has no {feature_set} features yet: run make {feature_set} first")
     if features:
         m = m.select(features)
     counts = Counter(m.labels)
@@ -163,8 +168,9 @@ def choose(runs: list[RunResult]) -> RunResult:
 
 
 def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[str] | None = None,
-          models: list[str] | None = None, n_folds: int = N_FOLDS) -> TrainingResult:
-    m = training_matrix(conn, dataset, features, n_folds)
+          models: list[str] | None = None, n_folds: int = N_FOLDS,
+          feature_set: str = matrix.DEFAULT_FEATURE_SET) -> TrainingResult:
+    m = training_matrix(conn, dataset, features, n_folds, feature_set)
     X, y = m.X, m.y
     folds = make_folds(y, n_folds)
     fold_of = np.empty(len(y), dtype=int)
