@@ -75,16 +75,17 @@ def cmd_features(args) -> int:
 
 
 def cmd_sql(args) -> int:
-    from broker.analyst import open_readonly, run_query
+    from broker.analyst import parse_params, run_filter, run_query, shell
 
-    if args.query:
-        print(run_query(args.db, args.query, timeout=args.timeout), end="")
-        return 0
-    import apsw.shell
-
-    conn = open_readonly(args.db, args.timeout)
-    shell = apsw.shell.Shell(db=conn)
-    shell.cmdloop(intro=f"MiniBroker read-only SQL on {args.db} (functions registered; .help, .quit)")
+    params = parse_params(args.param)
+    if args.filter and args.query:
+        raise UserError("give either a query or --filter NAME, not both")
+    if args.filter:
+        print(run_filter(args.db, args.filter, params, timeout=args.timeout), end="")
+    elif args.query:
+        print(run_query(args.db, args.query, params=params, timeout=args.timeout), end="")
+    else:
+        shell(args.db, args.timeout)
     return 0
 
 
@@ -121,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(sp)
     sp.add_argument("query", nargs="?", help="the SQL to run; its result prints as a table")
     sp.add_argument("--timeout", type=float, default=None, help="interrupt a statement after this many seconds")
+    sp.add_argument("--filter", metavar="NAME", help="run the saved selection sql/filters/NAME.sql")
+    sp.add_argument("--param", action="append", metavar="KEY=VALUE",
+                    help="bind :KEY in the query or filter (repeatable; numbers bind as numbers)")
 
     for name, module, help in EXTRA_COMMANDS:
         sp = sub.add_parser(name, help=help, description=help)
@@ -131,22 +135,96 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # commands that live with their own package: (name, module with add_arguments/run, help)
-EXTRA_COMMANDS: list[tuple[str, str, str]] = []
+EXTRA_COMMANDS: list[tuple[str, str, str]] = [
+    ("demo", "broker.demo", "the whole job on simulated data: simulate, load, features, train, predict, anomalies, GP, report"),
+    ("simulate", "sim.cli", "write simulated LSST-like light curves (one file per object, or nightly batches)"),
+    ("train", "model.cli_train", "cross-validate models on labelled features, store them, mark the chosen one"),
+    ("predict", "model.cli_predict", "predict classes for a dataset with the chosen (or a given) model"),
+    ("anomalies", "model.cli_anomalies", "rank a dataset's objects by IsolationForest anomaly score"),
+    ("gp", "gp.cli", "Gaussian-process interpolation of each object-band into lcGP, with GP features in lcGPFeats"),
+    ("plot", "report.cli_plot", "plot one object's multiband light curve (optionally with its GP) as a PNG"),
+    ("report", "report.cli_report", "write a static HTML report: anomaly gallery, confusion matrix, feature plots, tables"),
+]
+
+
+# commands that may create the database named by --db; every other command needs it to exist
+CREATES_DB = frozenset({"load"})
+
+
+def _require_db(args) -> None:
+    db = getattr(args, "db", None)
+    if db is None or args.command in CREATES_DB:
+        return
+    path = Path(db)
+    if path.is_dir():
+        raise UserError(f"{db} is a directory, not a database file: give DB=path/to/file.db")
+    if not path.exists():
+        raise UserError(f"no database at {db}: load data first (make load DATA=dir DB={db}) or check DB=")
+
+
+def _known_failure(exc: BaseException, db) -> str | None:
+    """A one-line explanation (with what to do) for failures that are not bugs, else None."""
+    import apsw
+
+    where = db or "the database"
+    if isinstance(exc, apsw.BusyError):
+        return (f"{where} stayed locked by another writer (make load/features/train …) beyond the busy "
+                "timeout: wait for it to finish, then run this again")
+    if isinstance(exc, apsw.ReadOnlyError):
+        return f"{where} cannot be written (read-only file or directory): check its permissions"
+    if isinstance(exc, apsw.FullError):
+        return f"the disk holding {where} is full: free space, then run this again (completed files are kept)"
+    if isinstance(exc, (apsw.CorruptError, apsw.NotADBError)):
+        return f"{where} is damaged ({exc}): restore it from a copy or reload the data into a new DB"
+    if isinstance(exc, apsw.CantOpenError):
+        return f"cannot open {where}: check the path and its permissions"
+    return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command. Failures print one line on stderr (no traceback unless --debug): user
+    errors exit 1, unexpected ones exit 2, Ctrl-C exits 130."""
+    raw = sys.argv[1:] if argv is None else argv
     try:
+        parser = build_parser()
+    except Exception as exc:  # a command module that does not import: say so in one line
+        if "--debug" in raw:
+            raise
+        print(f"minibroker: internal error: {_one_line(f'{type(exc).__name__}: {exc}')}; "
+              "rerun with --debug for the traceback", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
+    name = f"minibroker {args.command}"
+    try:
+        _require_db(args)
         return args.func(args)
     except UserError as exc:
         if args.debug:
             raise
-        print(f"minibroker {args.command}: {exc}", file=sys.stderr)
+        print(f"{name}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"minibroker {args.command}: interrupted", file=sys.stderr)
+        if args.debug:
+            raise
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head, less …: not an error worth a message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        known = _known_failure(exc, getattr(args, "db", None))
+        if known:
+            print(f"{name}: {known}", file=sys.stderr)
+            return 1
+        print(f"{name}: internal error: {_one_line(f'{type(exc).__name__}: {exc}')}; "
+              "rerun with --debug for the traceback", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@ Each file is written in its own savepoint (all its rows, rejections, headers and
 nothing of it); savepoints are grouped into large transactions for speed. Decisions per file,
 keyed by (dataset, name):
 
-- same content hash as already recorded: skipped, nothing written (reload is a no-op);
+- same content hash as already recorded: skipped, nothing written (reload is a no-op); still
+  reported as failed if it failed before, and re-examined if it was a duplicate whose twin has
+  changed since (its content would otherwise be nowhere in the database);
 - same content as another file already loaded into the dataset: recorded as ``duplicate``;
+- two files of one load with the same object name (``A.dat``, ``A.txt``): the first is loaded,
+  the others are reported as failed and not recorded (``sourceFiles`` keys files by name);
 - new or changed content: (re)loaded, replacing the object's photometry and features;
 - not a light curve (binary, no column header): recorded as ``failed`` with the reason, and an
   object that an earlier version of the file created is removed;
@@ -25,13 +29,18 @@ from pathlib import Path
 import apsw
 from tqdm import tqdm
 
+from broker.db import checkpoint
 from broker.migrations import utc_now
 from broker.sqlfiles import render
-from loader.parse import FailedFile, ParsedFile, parse_file
+from loader.parse import FailedFile, ParsedFile, object_name, parse_file
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0
 IN_FLIGHT_PER_JOB = 64     # files parsed ahead of the writer, per worker process
+# what makes one file fail rather than the whole load: the database refusing its values (a
+# constraint, a type, a size, an integer beyond 64 bits, text that is not UTF-8). Anything else
+# (disk full, I/O error, interrupt, lock) stops the load: the open transaction rolls back.
+FILE_ERRORS = (apsw.ConstraintError, apsw.MismatchError, apsw.TooBigError, OverflowError, UnicodeError)
 
 
 @dataclass
@@ -69,6 +78,7 @@ def load_files(conn: apsw.Connection, paths: list[Path], dataset: str, *, jobs: 
     jobs = jobs or os.cpu_count() or 1
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     paths = [Path(p).absolute() for p in paths]  # provenance records absolute paths
+    paths = _one_path_per_name(paths, report)
     writer = _Writer(conn, dataset, report)
     window = _Window(IN_FLIGHT_PER_JOB * jobs)
     with tqdm(total=len(paths), unit="file", desc=f"load {dataset}", disable=disable) as bar:
@@ -80,8 +90,25 @@ def load_files(conn: apsw.Connection, paths: list[Path], dataset: str, *, jobs: 
             writer.commit()
         finally:
             window.close()
+    checkpoint(conn)  # leave a small WAL behind, not the size of the whole load
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _one_path_per_name(paths: list[Path], report: LoadReport) -> list[Path]:
+    """The paths to load: the first of each object name; the others are reported as failed."""
+    first: dict[str, Path] = {}
+    keep = []
+    for p in paths:
+        name = object_name(p)
+        if name in first:
+            report.failed += 1
+            report.failures.append((str(p), f"same object name {name!r} as {first[name].name} in this load "
+                                            "(files are identified by name without extension): rename one"))
+            continue
+        first[name] = p
+        keep.append(p)
+    return keep
 
 
 class _Window:
@@ -128,16 +155,22 @@ class _Writer:
         self.pending_rows = 0
         self.since = time.perf_counter()
         self.in_txn = False
+        self._last_status = self._last_error = None  # sourceFiles status/error before this file
 
     def write(self, item: ParsedFile | FailedFile) -> None:
         if not self.in_txn:
-            self.conn.execute("begin")
+            # immediate: take the write lock first (waiting the busy timeout). A deferred begin
+            # would read, then fail at once with BUSY_SNAPSHOT if another writer (make features,
+            # a second load) committed in between.
+            self.conn.execute("begin immediate")
             self.in_txn = True
         reason = item.reason if isinstance(item, FailedFile) else None
         try:
             with self.conn:  # a savepoint: this file entirely, or nothing of it
                 outcome = self._write_one(item)
-        except apsw.Error as exc:  # a constraint the parser did not foresee: record the file as failed
+                if outcome == "unchanged" and self._last_status == "failed":
+                    outcome, reason = "failed", self._last_error  # still bad: keep saying so
+        except FILE_ERRORS as exc:  # a value the parser did not foresee: record the file as failed
             reason = f"database refused the file: {exc}"
             with self.conn:
                 self._record_failure(item, reason)
@@ -171,16 +204,19 @@ class _Writer:
     def _write_one(self, item) -> str:
         q = {"dataset": self.dataset, "name": item.name}
         existing = self.conn.execute(render("queries/loader/source_file.sql"), q).fetchone()
+        self._last_status, self._last_error = (existing[2], existing[3]) if existing else (None, None)
         if existing and item.content_hash is not None and existing[1] == item.content_hash:
-            return "unchanged"
+            if existing[2] != "duplicate" or self._twin(item):
+                return "unchanged"
+            # a duplicate whose twin changed since: its content must now be loaded itself
         if isinstance(item, FailedFile):
             self._record_failure(item, item.reason, existing)
             return "failed"
-        twin = self.conn.execute(render("queries/loader/loaded_with_hash.sql"),
-                                 {**q, "contentHash": item.content_hash}).fetchone()
+        twin = self._twin(item)
         if twin:
             self.conn.execute(render("queries/loader/delete_object.sql"), q)
-            self._upsert_source(item, "duplicate", f"same content as {twin[0]} ({twin[1]})")
+            file_id = self._upsert_source(item, "duplicate", f"same content as {twin[0]} ({twin[1]})")
+            self.conn.execute(render("queries/loader/delete_rejects.sql"), {"fileId": file_id})
             return "duplicate"
         file_id = self._upsert_source(item, "loaded", None, len(item.t), len(item.rejects))
         self.conn.execute(render("queries/loader/delete_rejects.sql"), {"fileId": file_id})
@@ -203,6 +239,11 @@ class _Writer:
             self.conn.execute(render("queries/loader/insert_label.sql"),
                               {"objId": obj_id, "label": label, "source": "header"})
         return "loaded"
+
+    def _twin(self, item):
+        """(name, path) of another file of the dataset loaded with this content, or None."""
+        return self.conn.execute(render("queries/loader/loaded_with_hash.sql"), {
+            "dataset": self.dataset, "name": item.name, "contentHash": item.content_hash}).fetchone()
 
     def _record_failure(self, item, reason: str, existing=None) -> None:
         if existing is None:

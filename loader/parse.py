@@ -4,12 +4,16 @@ The format: ``#key:value`` header lines, then a column header line naming ``t pb
 (found by name, in any order, widths free, extra columns ignored), then whitespace-separated
 data lines. Every data line (a non-blank line after the column header that does not start
 with ``#``) becomes either a row or a rejection with its 1-based line number and a reason; so
-for each file, rows + rejections = data lines. A file that cannot be read as a light curve
-at all (unreadable, binary, no column header) raises ``FileRejected`` with the reason.
+for each file, rows + rejections = data lines. Lines end at ``\n``, ``\r\n`` or ``\r`` (as
+``bytes.splitlines``), and blank means ASCII whitespace only (space, tab, CR, LF, VT, FF), so the
+count does not depend on Unicode rules. A file that cannot be read as a light curve at all
+(unreadable, not a regular file, binary, no column header) raises ``FileRejected`` with the reason.
 """
 
 import hashlib
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +22,8 @@ import numpy as np
 COLUMNS = ("t", "pb", "flux", "dflux")
 PASSBANDS = frozenset("ugrizy")
 MAX_TEXT = 1000  # characters of a rejected line kept in the database
+ASCII_SPACE = " \t\r\n\v\f"  # what counts as blank (str.strip() would also strip Unicode spaces)
+INT64 = range(-(2**63), 2**63)
 
 
 class FileRejected(Exception):
@@ -45,9 +51,10 @@ class ParsedFile:
         for _, key, value in self.headers:
             if key == "label":
                 try:
-                    return int(value)
+                    label = int(value)
                 except ValueError:
                     return None
+                return label if value.isascii() and label in INT64 else None  # SQLite integers are 64-bit
         return None
 
 
@@ -67,15 +74,25 @@ def object_name(path: str | Path) -> str:
 
 def parse_file(path: str | Path) -> ParsedFile | FailedFile:
     """Parse ``path``; never raises on bad content (a whole-file failure is a ``FailedFile``)."""
-    path = str(path)
-    name = object_name(path)
+    where = str(path)
+    path, name = _clean(where), _clean(object_name(where))  # file names need not be UTF-8
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except IsADirectoryError:
-        return FailedFile(path, name, None, None, "is a directory, not a light-curve file")
+        # O_NONBLOCK: a FIFO must not hang the load; fstat on the open file: no race with a rename
+        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         return FailedFile(path, name, None, None, f"cannot read: {exc.strerror or exc}")
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return FailedFile(path, name, None, None, "is a directory, not a light-curve file")
+        if not stat.S_ISREG(mode):
+            return FailedFile(path, name, None, None, "not a regular file (a pipe, socket or device)")
+        with open(fd, "rb", closefd=False) as fh:
+            data = fh.read()
+    except OSError as exc:
+        return FailedFile(path, name, None, None, f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
     digest = hashlib.sha256(data).hexdigest()
     try:
         return parse_bytes(data, path, name, digest)
@@ -86,14 +103,15 @@ def parse_file(path: str | Path) -> ParsedFile | FailedFile:
 def parse_bytes(data: bytes, path: str, name: str, digest: str) -> ParsedFile:
     if b"\x00" in data:
         raise FileRejected("binary file (contains NUL bytes), not a light-curve table")
+    out = ParsedFile(path, name, digest, len(data))
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = data.decode("utf-8", errors="surrogateescape")
-    out = ParsedFile(path, name, digest, len(data))
-    lines = text.splitlines()
+    # not str.splitlines(): it also breaks lines at \v \f \x1c-\x1e \x85 \u2028 \u2029
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cols = None
     for lineno, line in enumerate(lines, 1):
-        stripped = line.strip()
+        stripped = line.strip(ASCII_SPACE)
         if not stripped:
             continue
         if stripped.startswith("#"):
@@ -153,11 +171,15 @@ def _parse_row(line: str, cols, ncols: int, out: ParsedFile) -> str | None:
         return f"expected {ncols} fields as in the column header, found {len(fields)}"
     it, ipb, iflux, idflux = cols
     values = []
+    ascii_line = line.isascii()
     for col, idx in (("t", it), ("flux", iflux), ("dflux", idflux)):
+        text = fields[idx]
         try:
-            v = float(fields[idx])
+            if "_" in text or not (ascii_line or text.isascii()):
+                raise ValueError  # float() accepts '1_000' and non-ASCII digits; a table does not
+            v = float(text)
         except ValueError:
-            return f"{col} is not a number: {fields[idx][:40]!r}"
+            return f"{col} is not a number: {text[:40]!r}"
         if not math.isfinite(v):
             return f"{col} is not finite: {fields[idx][:40]!r}"
         values.append(v)

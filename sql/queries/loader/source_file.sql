@@ -1,1 +1,1 @@
-select fileId, contentHash, status from sourceFiles where dataset = :dataset and name = :name
+select fileId, contentHash, status, error from sourceFiles where dataset = :dataset and name = :name
