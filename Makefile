@@ -14,6 +14,11 @@ LABELS  ?=
 Q       ?=
 TIMEOUT ?=
 TOP     ?= 10
+RUN     ?=
+FEATURES ?= moments
+GRID    ?= 200
+OBJ     ?=
+GP      ?=
 N       ?= 1000
 OUT     ?= out
 SEED    ?= 42
@@ -59,14 +64,24 @@ sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." (no Q: interac
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
 	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
 
-train: $(VENV)/.installed ## cross-validate models on labelled features, store the chosen one
-	$(MB) train --db "$(DB)" $(dataset_opt)
+train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp]
+	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURES)
 
-predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model
-	$(MB) predict --db "$(DB)" $(dataset_opt)
+predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model (or RUN=runId)
+	$(MB) predict --db "$(DB)" $(dataset_opt) $(if $(RUN),--run-id $(RUN))
 
 anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest anomaly score
-	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP)
+	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP) --feature-set $(FEATURES)
+
+gp: $(VENV)/.installed ## GP-interpolate every object-band into lcGP, GP features into lcGPFeats [GRID=200]
+	$(MB) gp --db "$(DB)" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)
+
+plot: $(VENV)/.installed ## plot one light curve from rawPhot: make plot OBJ=name [OUT=file.png] [GP=1]
+	@test -n "$(OBJ)" || { echo "make plot: give OBJ=object name" >&2; exit 2; }
+	$(MB) plot --db "$(DB)" --obj "$(OBJ)" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$(OUT)") $(if $(GP),--gp)
+
+report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [TOP=10]
+	$(MB) report --db "$(DB)" $(dataset_opt) --out "$(OUT)" --top $(TOP)
 
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
