@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from broker import datasets
 from broker.errors import UserError
 
 
@@ -40,7 +41,7 @@ def cmd_labels(args) -> int:
     from loader.labels import load_labels
 
     conn = connect(args.db)
-    dataset = args.dataset or _only_dataset(conn, args.db)
+    dataset = args.dataset or datasets.only(conn, args.db)
     report = load_labels(conn, args.labels, dataset)
     for line, reason in report.bad:
         print(f"{args.labels}:{line}: {reason}", file=sys.stderr)
@@ -52,22 +53,12 @@ def cmd_labels(args) -> int:
     return 1 if (report.bad or report.unknown) else 0
 
 
-def _only_dataset(conn, db) -> str:
-    from broker.sqlfiles import render
-
-    names = [r[0] for r in conn.execute(render("queries/loader/datasets.sql"))]
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        raise UserError(f"{db} holds no objects yet: run make load DATA=dir DB={db} first")
-    raise UserError(f"{db} holds several datasets ({', '.join(names)}): choose one with DATASET=name")
-
-
 def cmd_features(args) -> int:
     from broker.db import connect
     from broker.features import compute
 
     conn = connect(args.db)
+    datasets.require(conn, args.dataset, args.db)
     run = compute(conn, args.dataset)
     rate = run.objects / run.seconds if run.seconds > 0 else 0
     print(f"features -> {args.db}: {run.objects} objects computed in {run.seconds:.2f} s ({rate:,.0f} objects/s)")

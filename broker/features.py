@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import apsw
 from tqdm import tqdm
 
+from broker.db import immediate
 from broker.sqlfiles import render
 
 CHUNK = 5000
@@ -39,7 +40,7 @@ def compute(conn: apsw.Connection, dataset: str | None = None, *, chunk: int = C
     with tqdm(total=len(todo), unit="obj", desc="features", disable=disable) as bar:
         for i in range(0, len(todo), chunk):
             ids = todo[i:i + chunk]
-            with conn:
+            with immediate(conn):
                 conn.execute(sql, {"objIds": json.dumps(ids)})
             bar.update(len(ids))
     return FeatureRun(len(todo), time.perf_counter() - start)

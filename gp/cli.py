@@ -2,6 +2,7 @@
 
 import os
 
+from broker import datasets
 from broker.errors import UserError
 
 
@@ -26,13 +27,7 @@ def run(args) -> int:
     if not Path(args.db).is_file():
         raise UserError(f"no database at {args.db}: load data first (make load DATA=dir DB={args.db})")
     conn = connect(args.db)
-    if args.dataset is not None:
-        from broker.sqlfiles import render
-
-        names = [r[0] for r in conn.execute(render("queries/loader/datasets.sql"))]
-        if args.dataset not in names:
-            raise UserError(f"no dataset {args.dataset!r} in {args.db} (it holds: {', '.join(names) or 'none'}): "
-                            "give another DATASET=")
+    datasets.require(conn, args.dataset, args.db)
     r = compute(conn, args.dataset, n_grid=args.grid, jobs=args.jobs)
     rate = r.curves / r.fit_seconds if r.fit_seconds > 0 else 0
     print(f"gp -> {args.db}: {r.objects} objects, {r.curves} object-bands ({r.fitted} fitted, "

@@ -26,6 +26,7 @@ import apsw
 import numpy as np
 from tqdm import tqdm
 
+from broker.db import immediate
 from broker.sqlfiles import render
 
 from .features import MIN_POINTS
@@ -133,7 +134,7 @@ def compute(conn: apsw.Connection, dataset: str | None = None, *, n_grid: int = 
                 items = read_curves(conn, chunks[k + 1])
                 future = ahead.submit(fit, items)
             gp_rows, feat_rows, (fitted, bad) = rows_for(cur_items, results, n_grid)
-            with conn:
+            with immediate(conn):
                 conn.execute(sql_delete, {"objIds": json.dumps(ids)})
                 conn.executemany(sql_gp, gp_rows)
                 conn.executemany(sql_feats, feat_rows)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import apsw
 
+from broker.db import immediate
 from broker.errors import UserError
 from broker.sqlfiles import render
 
@@ -50,7 +51,7 @@ def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelR
     if not objects:
         raise UserError(f"dataset {dataset!r} has no objects: load it first, or name another with DATASET=")
     source = str(Path(path).resolve())
-    with conn:
+    with immediate(conn):
         for _, name, label in rows:
             obj_id = objects.get(name)
             if obj_id is None:

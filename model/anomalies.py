@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 from sklearn.pipeline import Pipeline
 
+from broker.db import immediate
 from broker.errors import UserError
 from broker.migrations import utc_now
 from broker.sqlfiles import render
@@ -73,7 +74,7 @@ def score(conn: apsw.Connection, dataset: str, *, top: int | None = 10,
     params = {"iforest": {k: v for k, v in est.named_steps["iforest"].get_params().items()
                           if isinstance(v, (int, float, str, bool, type(None)))},
               "missingRule": matrix.MISSING_RULE}
-    with conn:
+    with immediate(conn):
         conn.execute(render("queries/model/delete_anomaly_run.sql"), {"dataset": dataset})
         run_id = conn.execute(render("queries/model/insert_anomaly_run.sql"), {
             "dataset": dataset, "model": "isolationForest", "params": json.dumps(params),

@@ -7,8 +7,7 @@ Each command lives in its own module with ``add_arguments(parser)`` and ``run(ar
 import apsw
 import pandas as pd
 
-from broker.errors import UserError
-from broker.sqlfiles import render
+from broker import datasets
 
 
 def db_and_dataset(parser, dataset_help: str) -> None:
@@ -25,12 +24,7 @@ def feature_set_arg(parser) -> None:
 
 def only_dataset(conn: apsw.Connection, db: str) -> str:
     """The dataset when the database holds exactly one; otherwise a UserError saying what to do."""
-    names = [r[0] for r in conn.execute(render("queries/model/dataset_counts.sql"))]
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        raise UserError(f"{db} holds no objects yet: run make load DATA=dir DB={db} first")
-    raise UserError(f"{db} holds several datasets ({', '.join(names)}): choose one with DATASET=name")
+    return datasets.only(conn, db)
 
 
 def split_list(text: str | None) -> list[str] | None:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
 
+from broker.db import immediate
 from broker.errors import UserError
 from broker.migrations import utc_now
 from broker.sqlfiles import render
@@ -109,7 +110,7 @@ def predict(conn: apsw.Connection, dataset: str, run_id: int | None = None) -> P
     kind, scores = scores_of(estimator, m.X)
     classes = [int(c) for c in estimator.classes_]
     now = utc_now()
-    with conn:
+    with immediate(conn):
         conn.execute(render("queries/model/delete_predictions.sql"), {"runId": run.run_id, "dataset": dataset})
         for obj_id, label, row in zip(m.obj_ids, labels.tolist(), scores.tolist()):
             per_class = dict(zip(map(str, classes), row))

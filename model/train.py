@@ -25,6 +25,7 @@ import sklearn
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
 
+from broker.db import immediate
 from broker.errors import UserError
 from broker.migrations import utc_now
 from broker.sqlfiles import render
@@ -192,7 +193,7 @@ def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[s
     now = utc_now()
     libs = json.dumps(libraries())
     feats = json.dumps(m.features)
-    with conn:
+    with immediate(conn):
         training_id = conn.execute(render("queries/model/insert_training.sql"), {
             "dataset": dataset, "nObjects": len(m), "nFolds": n_folds, "features": feats,
             "missingRule": matrix.MISSING_RULE, "createdAt": now}).fetchone()[0]

@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
+from broker import datasets
 from broker.errors import UserError
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--db", default="broker.db", help="database file (default: broker.db)")
     parser.add_argument("--dataset", help="only this dataset (default: all)")
-    parser.add_argument("--out", default="report", help="output folder (default: report)")
+    parser.add_argument("--out", default="out/report", help="output folder (default: out/report)")
     parser.add_argument("--top", type=int, default=9, help="anomalies in the gallery (default: 9)")
 
 
@@ -29,9 +30,8 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} is a file: give a folder with OUT=")
-    if not out.parent.exists():
-        raise UserError(f"cannot create {out}: directory {out.parent} does not exist")
     conn = open_db(args.db)
+    datasets.require(conn, args.dataset, args.db)
     r = build(conn, out, dataset=args.dataset, top=args.top, db=args.db)
     missing = f"; no data for: {', '.join(r['missing'])}" if r["missing"] else ""
     print(f"report -> {r['index']}: {len(r['figures'])} figures{missing}")

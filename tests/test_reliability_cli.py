@@ -30,13 +30,7 @@ WITH_DATASET = [c for c in COMMANDS if any(a.dest == "dataset" for a in subparse
 NOT_DATA_COMMANDS = {"sql", "load", "simulate", "demo"}
 # known gaps in other packages' commands: they do not fail yet (see the reason); non-strict, so
 # these pass silently once fixed
-KNOWN_GAPS = {
-    ("features", "empty"): "broker/cli.py cmd_features: computes 0 objects and exits 0 on a database with no objects",
-    ("features", "unknown dataset"): "broker/cli.py cmd_features: an unknown --dataset computes 0 objects, exit 0",
-    ("gp", "empty"): "gp/cli.py: fits 0 object-bands and exits 0 on a database with no objects",
-    ("report", "empty"): "report/cli_report.py: writes an empty report and exits 0 on a database with no objects",
-    ("report", "unknown dataset"): "report/cli_report.py: writes an empty report and exits 0 for an unknown --dataset",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}  # (command, case) -> why it still fails; none left
 
 
 def required_args(command: str, tmp_path) -> list[str]:

@@ -146,9 +146,6 @@ def test_readers_during_load_and_features_see_whole_objects_and_never_a_lock(tmp
     assert max(seen) == (150, 150)
 
 
-@pytest.mark.xfail(strict=False, reason="broker/features.py opens each chunk's transaction deferred "
-                   "(`with conn:`), which fails at once with BUSY_SNAPSHOT when a load commits in between; "
-                   "the fix is `with broker.db.immediate(conn):` there")
 def test_features_while_a_load_runs_both_succeed_and_readers_stay_consistent(tmp_path):
     db = tmp_path / "r.db"
     a = make_files(tmp_path / "a", 60, 1)

@@ -34,7 +34,8 @@ class _Values:
             self.x.append(v)
 
     def final(self):
-        return type(self).fn(np.asarray(self.x, dtype=np.float64))
+        with np.errstate(all="ignore"):
+            return type(self).fn(np.asarray(self.x, dtype=np.float64))
 
 
 class _FluxPairs:
@@ -53,7 +54,8 @@ class _FluxPairs:
             self.e.append(e)
 
     def final(self):
-        return self.compute(np.asarray(self.f, dtype=np.float64), np.asarray(self.e, dtype=np.float64))
+        with np.errstate(all="ignore"):
+            return self.compute(np.asarray(self.f, dtype=np.float64), np.asarray(self.e, dtype=np.float64))
 
     def compute(self, f, e):
         return type(self).fn(f, e)
@@ -68,7 +70,8 @@ def _pairs(fn):
 
 
 def _nan_to_none(values: list) -> list:
-    return [None if v != v else v for v in values]  # NaN is the only value not equal to itself
+    """Undefined (NaN) and overflowed (inf) values become None, i.e. SQL NULL."""
+    return [v if math.isfinite(v) else None for v in values]
 
 
 class BandFeatures(_FluxPairs):
