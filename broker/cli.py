@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("data", help="directory of light-curve files (t pb flux dflux tables)")
     sp.add_argument("--dataset", help="dataset name (default: the directory's name)")
     sp.add_argument("--pattern", default="*", help="file name pattern inside the directory (default: *)")
-    sp.add_argument("--jobs", type=int, default=_default_jobs(), help="parser processes (default: cores)")
+    sp.add_argument("--jobs", type=int, default=_default_jobs(), help="parser processes beside the writer (default: cores; 0 parses in this process)")
 
     sp = command("labels", cmd_labels, "load a name,label CSV into lcLabels for one dataset")
     db_arg(sp)

@@ -416,7 +416,7 @@ def _one_blas_thread():
 
 def shutdown():
     """Close the persistent worker processes (also done at interpreter exit)."""
-    from .workers import shutdown as _shutdown
+    from broker.workers import shutdown as _shutdown
 
     _shutdown()
 
@@ -443,7 +443,7 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     ns = np.array([len(c[0]) for c in curves])
     order = np.argsort(ns, kind="stable")
     parts = [order[j::jobs] for j in range(jobs)]
-    from .workers import get_pool
+    from broker.workers import get_pool
 
     results = get_pool(jobs).map(_fit_predict_serial,
                                  [([curves[i] for i in p], n_grid, features, min_points)

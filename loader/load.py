@@ -17,10 +17,8 @@ keyed by (dataset, name):
   loaded, which is then kept.
 """
 
-import multiprocessing
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -30,13 +28,15 @@ import apsw
 from tqdm import tqdm
 
 from broker.db import checkpoint
+from broker.workers import get_pool
 from broker.migrations import utc_now
 from broker.sqlfiles import render
-from loader.parse import FailedFile, ParsedFile, object_name, parse_file
+from loader.parse import FailedFile, ParsedFile, object_name, parse_file, parse_files
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0
-IN_FLIGHT_PER_JOB = 64     # files parsed ahead of the writer, per worker process
+CHUNK_FILES = 8            # files per task sent to a parser process
+CHUNKS_AHEAD = 4           # tasks waiting per parser process: 2 jobs x 4 x 8 = 64 files in flight
 # what makes one file fail rather than the whole load: the database refusing its values (a
 # constraint, a type, a size, an integer beyond 64 bits, text that is not UTF-8). Anything else
 # (disk full, I/O error, interrupt, lock) stops the load: the open transaction rolls back.
@@ -72,24 +72,20 @@ def list_files(data_dir: str | Path, pattern: str = "*") -> list[Path]:
 
 def load_files(conn: apsw.Connection, paths: list[Path], dataset: str, *, jobs: int | None = None,
                progress: bool | None = None) -> LoadReport:
-    """Parse ``paths`` with ``jobs`` worker processes and write them into ``dataset``."""
+    """Parse ``paths`` with ``jobs`` worker processes (default: cores; 0: in this process) and write
+    them into ``dataset``."""
     report = LoadReport(files=len(paths))
     start = time.perf_counter()
-    jobs = jobs or os.cpu_count() or 1
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     paths = [Path(p).absolute() for p in paths]  # provenance records absolute paths
     paths = _one_path_per_name(paths, report)
     writer = _Writer(conn, dataset, report)
-    window = _Window(IN_FLIGHT_PER_JOB * jobs)
     with tqdm(total=len(paths), unit="file", desc=f"load {dataset}", disable=disable) as bar:
-        try:
-            for parsed in _parse_all(paths, jobs, window):
-                writer.write(parsed)
-                window.done()
-                bar.update(1)
-            writer.commit()
-        finally:
-            window.close()
+        for parsed in _parse_all(paths, jobs):
+            writer.write(parsed)
+            bar.update(1)
+        writer.commit()
     checkpoint(conn)  # leave a small WAL behind, not the size of the whole load
     report.seconds = time.perf_counter() - start
     return report
@@ -111,38 +107,17 @@ def _one_path_per_name(paths: list[Path], report: LoadReport) -> list[Path]:
     return keep
 
 
-class _Window:
-    """Bounds how many files are handed to the parsers ahead of the writer."""
-
-    def __init__(self, size: int):
-        self.slots = threading.Semaphore(size)
-        self.closed = False
-
-    def gate(self, paths):
-        for p in paths:
-            self.slots.acquire()
-            if self.closed:  # the writer stopped (error or interrupt): feed nothing more
-                return
-            yield str(p)
-
-    def done(self) -> None:
-        self.slots.release()
-
-    def close(self) -> None:
-        self.closed = True
-        self.slots.release()  # wake a feeder blocked in gate()
-
-
-def _parse_all(paths, jobs, window: _Window):
-    """Parsed files in order. At most the window's size are parsed ahead of the writer, so memory
-    does not grow with the number of files."""
-    if jobs <= 1 or len(paths) < 2:
-        yield from map(parse_file, window.gate(paths))
+def _parse_all(paths: list[Path], jobs: int):
+    """Parsed files in order. ``jobs`` worker interpreters (``broker.workers``) parse chunks of
+    files while this process writes; a bounded number of chunks is in flight, so memory does not
+    grow with the number of files. ``jobs=0`` parses in this process (no workers)."""
+    names = [str(p) for p in paths]
+    if jobs <= 0:
+        yield from map(parse_file, names)
         return
-    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    chunksize = max(1, min(16, len(paths) // (jobs * 8)))
-    with ctx.Pool(jobs) as pool:
-        yield from pool.imap(parse_file, window.gate(paths), chunksize=chunksize)
+    chunks = (names[i:i + CHUNK_FILES] for i in range(0, len(names), CHUNK_FILES))
+    for parsed in get_pool(jobs).imap(parse_files, chunks, ahead=CHUNKS_AHEAD):
+        yield from parsed
 
 
 class _Writer:

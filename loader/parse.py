@@ -100,6 +100,11 @@ def parse_file(path: str | Path) -> ParsedFile | FailedFile:
         return FailedFile(path, name, digest, len(data), str(exc))
 
 
+def parse_files(paths: list[str]) -> list[ParsedFile | FailedFile]:
+    """``parse_file`` over a chunk of paths (one task for a worker process)."""
+    return [parse_file(p) for p in paths]
+
+
 def parse_bytes(data: bytes, path: str, name: str, digest: str) -> ParsedFile:
     if b"\x00" in data:
         raise FileRejected("binary file (contains NUL bytes), not a light-curve table")

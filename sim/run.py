@@ -10,7 +10,7 @@ counts); with any other mix each object draws its class from its own
 generator with the mix weights.
 
 Parallelism: the index range is cut into chunks handed to a
-``multiprocessing`` pool with ``imap_unordered``; each worker simulates and
+pool of worker interpreters (``broker.workers``); each worker simulates and
 writes its chunk and returns only counts, so memory stays bounded for any N.
 """
 
@@ -216,29 +216,20 @@ def simulate(n: int, out_dir, seed: int = 0, mix="balanced", jobs: int | None = 
     from tqdm import tqdm
 
     bar = tqdm(total=n, unit="obj", disable=not progress, desc="simulating")
-    pool = None
     try:
         if jobs == 1 or len(tasks) <= 1:
             results = map(_write_chunk, tasks)
         else:
-            import multiprocessing as mp
+            from broker.workers import get_pool
 
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-            pool = ctx.Pool(min(jobs, len(tasks)))
-            results = pool.imap_unordered(_write_chunk, tasks)
+            results = get_pool(min(jobs, len(tasks))).imap(_write_chunk, tasks)
         for c, o, f in results:
             counts += c
             n_obs += o
             n_files += f
             bar.update(int(sum(c)))
-        if pool is not None:
-            pool.close()
-            pool.join()
-            pool = None
     finally:
         bar.close()
-        if pool is not None:  # an error interrupted the run
-            pool.terminate()
     return dict(n=n, files=n_files, observations=int(n_obs),
                 seconds=round(time.perf_counter() - t_start, 3),
                 classes={c.name: int(counts[c.label]) for c in CLASSES},

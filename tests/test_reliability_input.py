@@ -63,7 +63,8 @@ def make_corpus_dir(tmp_path: Path) -> tuple[Path, list[Path]]:
 
 @pytest.fixture
 def refuse_44(monkeypatch):
-    """open() of 44_unreadable.dat fails with EACCES, as chmod 000 would for a non-root user."""
+    """open() of 44_unreadable.dat fails with EACCES, as chmod 000 would for a non-root user.
+    The patch lives in this process: tests using it parse in-process (load_files(..., jobs=0))."""
     real_open = os.open
 
     def fake_open(path, flags, *args, **kw):
@@ -95,7 +96,7 @@ def test_corpus_has_at_least_30_malformed_files_and_readme_covers_them():
 def test_corpus_outcomes_match_the_readme(tmp_path, refuse_44):
     d, paths = make_corpus_dir(tmp_path)
     conn = connect(tmp_path / "c.db")
-    report = load_files(conn, paths, "corpus", jobs=1)
+    report = load_files(conn, paths, "corpus", jobs=0)
     got = per_file(conn)
     failures = dict(report.failures)
     for row in corpus_table():
@@ -123,7 +124,7 @@ def test_every_corpus_file_rows_plus_rejections_equal_its_data_lines(tmp_path, r
     """The invariant itself, from the bytes on disk: no table needed."""
     d, paths = make_corpus_dir(tmp_path)
     conn = connect(tmp_path / "c.db")
-    load_files(conn, paths, "corpus", jobs=1)
+    load_files(conn, paths, "corpus", jobs=0)
     got = per_file(conn)
     twins = dict(conn.execute("select name, error from sourceFiles where status = 'duplicate'"))
     checked = 0
@@ -152,9 +153,9 @@ def test_every_corpus_file_rows_plus_rejections_equal_its_data_lines(tmp_path, r
 def test_reloading_the_corpus_changes_nothing_and_still_reports_failures(tmp_path, refuse_44):
     _, paths = make_corpus_dir(tmp_path)
     conn = connect(tmp_path / "c.db")
-    first = load_files(conn, paths, "corpus", jobs=1)
+    first = load_files(conn, paths, "corpus", jobs=0)
     before = dump(conn)
-    again = load_files(conn, paths, "corpus", jobs=1)
+    again = load_files(conn, paths, "corpus", jobs=0)
     assert dump(conn) == before
     assert again.loaded == 0 and again.failed == first.failed  # a bad file stays reported
 
@@ -183,7 +184,7 @@ def test_previously_loaded_file_that_becomes_unreadable_keeps_its_rows(tmp_path,
         raise PermissionError(13, "Permission denied", path)
 
     monkeypatch.setattr(loader.parse.os, "open", refuse)
-    report = load_files(conn, list_files(d), "u", jobs=1)
+    report = load_files(conn, list_files(d), "u", jobs=0)  # in-process: the patched open() applies
     assert report.failed == 1 and "Permission denied" in report.failures[0][1]
     assert dump(conn) == before  # reported, not recorded: the rows loaded earlier stay
     assert conn.execute("select status, rowsLoaded from sourceFiles").fetchone() == ("loaded", 3)

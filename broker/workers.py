@@ -1,7 +1,8 @@
-"""A small persistent pool of worker *interpreters* for the GP fits.
+"""A small persistent pool of worker *interpreters*, shared by the loader's parsers and the GP fits.
 
-Each worker is ``python -m gp.workers`` started with :mod:`subprocess` (exec, not fork), talking
-pickles over its stdin/stdout.  Why not :mod:`multiprocessing`:
+Each worker is ``python -m broker.workers`` started with :mod:`subprocess` (exec, not fork), talking
+pickles over its stdin/stdout; a task names a module-level function and its arguments.
+Why not :mod:`multiprocessing`:
 
 * ``fork`` copies the parent's open apsw/SQLite connections, held locks and BLAS thread pools
   into the child (undefined behaviour for SQLite);
@@ -10,7 +11,8 @@ pickles over its stdin/stdout.  Why not :mod:`multiprocessing`:
 * a ``Pool`` left to ``__del__`` at interpreter exit prints ``'NoneType' object has no attribute
   'dumps'``.
 
-Here workers inherit nothing but stderr (``close_fds``), import only ``gp``, and are closed by
+Here workers inherit nothing but stderr (``close_fds``), import only what their tasks need, and are
+closed by
 :func:`shutdown` (registered with :mod:`atexit`): stdin is closed, the worker sees EOF and exits.
 If the parent dies, the same EOF ends the workers.
 """
@@ -18,6 +20,7 @@ If the parent dies, the same EOF ends the workers.
 from __future__ import annotations
 
 import atexit
+import collections
 import os
 import pickle
 import subprocess
@@ -40,7 +43,7 @@ class Pool:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = "1"  # small matrices: BLAS threads only fight over the cores
         self._procs = [
-            subprocess.Popen([sys.executable, "-m", "gp.workers"], stdin=subprocess.PIPE,
+            subprocess.Popen([sys.executable, "-m", "broker.workers"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, close_fds=True, env=env)
             for _ in range(jobs)
         ]
@@ -56,14 +59,60 @@ class Pool:
                     pickle.dump((func.__module__, func.__qualname__, args), proc.stdin, _PROTOCOL)
                     proc.stdin.flush()
                 for (i, _), proc in zip(batch, self._procs):
-                    try:
-                        ok, value = pickle.load(proc.stdout)
-                    except EOFError:
-                        raise WorkerError(f"GP worker {proc.pid} died (exit code {proc.poll()})") from None
-                    if not ok:
-                        raise WorkerError(value)
-                    results[i] = value
+                    results[i] = self._receive(proc)
         return results
+
+    def imap(self, func, items, ahead: int = 4):
+        """``func(item)`` for each item, yielded in order as they finish. Item i goes to worker
+        i % jobs; at most ``ahead`` tasks wait per worker, so memory does not grow with the number
+        of items. A consumer that stops early leaves workers mid-task: the pool is then killed
+        (the next :func:`get_pool` starts a new one)."""
+        with self._lock:
+            items = iter(items)
+            pending: collections.deque = collections.deque()
+            sent = 0
+
+            def submit() -> None:
+                nonlocal sent
+                for item in items:
+                    proc = self._procs[sent % self.jobs]
+                    pickle.dump((func.__module__, func.__qualname__, (item,)), proc.stdin, _PROTOCOL)
+                    proc.stdin.flush()
+                    pending.append(proc)
+                    sent += 1
+                    return
+
+            for _ in range(ahead * self.jobs):
+                submit()
+            try:
+                while pending:
+                    value = self._receive(pending[0])
+                    pending.popleft()
+                    submit()
+                    yield value
+            finally:
+                if pending:
+                    self.kill()
+
+    def _receive(self, proc):
+        try:
+            ok, value = pickle.load(proc.stdout)
+        except EOFError:
+            raise WorkerError(f"worker {proc.pid} died (exit code {proc.poll()})") from None
+        if not ok:
+            raise WorkerError(value)
+        return value
+
+    def kill(self):
+        for proc in self._procs:
+            proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:  # pragma: no cover
+                    pass
+        self._procs = []
 
     def close(self):
         for proc in self._procs:
