@@ -193,8 +193,11 @@ def test_wal_stays_bounded_during_loads_with_readers_and_is_emptied_at_the_end(t
     assert max(sizes) < db_size, (sizes, db_size)
     assert max(sizes) <= broker.db.WAL_SIZE_LIMIT + 3 * 1024 * 1024, sizes
     assert max(sizes[2:]) <= 2 * max(sizes[:2]) + 1024 * 1024, sizes  # no growth from load to load
+    # a reader may have held a snapshot during the last load's checkpoint, leaving it partial; the
+    # next load (here one that changes nothing) checkpoints again, and with no reader left it empties the WAL
+    load_files(conn, list_files(d), "d4", jobs=1)
     wal = Path(f"{db}-wal")
-    assert wal.stat().st_size == 0  # the end-of-load checkpoint truncated it (no reader left)
+    assert wal.stat().st_size == 0
     conn.close()
 
 
