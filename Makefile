@@ -1,6 +1,7 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
-# of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), TOP, N, OUT, SEED.
+# of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -12,6 +13,8 @@ DATASET ?= $(notdir $(patsubst %/,%,$(DATA)))
 JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 LABELS  ?=
 Q       ?=
+FILTER  ?=
+PARAMS  ?=
 TIMEOUT ?=
 TOP     ?= 10
 RUN     ?=
@@ -58,8 +61,8 @@ labels: $(VENV)/.installed ## load a name,label CSV: make labels LABELS=file.csv
 features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them
 	$(MB) features --db "$(DB)" $(dataset_opt)
 
-sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." (no Q: interactive shell)
-	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(Q),"$(Q)")
+sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
+	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(FILTER),--filter "$(FILTER)") $(foreach p,$(PARAMS),--param "$(p)") $(if $(Q),"$(Q)")
 
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
 	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)

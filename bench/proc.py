@@ -6,8 +6,8 @@ multiprocessing forkserver) every ``interval`` seconds and reads each process's 
 (the kernel's own peak-RSS counter for that process, exact up to the last sample) and
 ``VmRSS``. Reported, in MiB:
 
-- ``main_peak_mib``: the command's own process (``VmHWM``; also bounded below by the exact
-  ``ru_maxrss`` that ``wait4`` returns for it);
+- ``main_peak_mib``: the command's own process (``VmHWM``, sampled; not ``wait4``'s
+  ``ru_maxrss``, which on Linux includes the parent's memory at fork/exec time);
 - ``workers_max_mib``: the largest peak of any descendant process (pool workers, forkserver);
 - ``workers_sum_mib``: the sum of the descendants' peaks (an upper bound of their joint use);
 - ``tree_peak_mib``: the largest *simultaneous* sum of RSS over the tree seen by the sampler.
@@ -150,7 +150,10 @@ def run(argv: list[str], *, interval: float = 0.05, env: dict | None = None, che
     p.stdout.close()
     p.stderr.close()
     hwm = dict(sampler.hwm)
-    main_kib = max(hwm.pop(p.pid, 0), rusage.ru_maxrss)  # ru_maxrss is in KiB on Linux
+    # VmHWM only: wait4's ru_maxrss also counts the harness's own memory, which Linux carries over
+    # into the child's high-water mark across fork/vfork + exec (the harness holds the ceiling's
+    # parsed tuples, so that figure grew with the data size and said nothing about the command)
+    main_kib = hwm.pop(p.pid, 0)
     workers = list(hwm.values())
     res = ProcResult(
         argv=[str(a) for a in argv], returncode=p.returncode, seconds=seconds,

@@ -18,10 +18,22 @@ Public API
 - :func:`gp.likelihood.log_marginal_likelihood` -- LML and gradient
 """
 
-from .fit import FitResult, GPResult, fit_batch, fit_predict_many, predict, shutdown
-from .features import FEATURE_NAMES, gp_features
-from .kernel import matern52, matern52_grad
-from .likelihood import log_marginal_likelihood, initial_theta, theta_bounds
+import importlib
+
+# name -> submodule; imported on first use, so importing gp.cli (the command line) stays cheap
+_LAZY = {
+    "FitResult": "fit", "GPResult": "fit", "fit_batch": "fit", "fit_predict_many": "fit",
+    "predict": "fit", "shutdown": "fit", "FEATURE_NAMES": "features", "gp_features": "features",
+    "matern52": "kernel", "matern52_grad": "kernel", "log_marginal_likelihood": "likelihood",
+    "initial_theta": "likelihood", "theta_bounds": "likelihood",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FitResult",

@@ -5,7 +5,6 @@ Each command lives in its own module with ``add_arguments(parser)`` and ``run(ar
 """
 
 import apsw
-import pandas as pd
 
 from broker import datasets
 
@@ -16,7 +15,7 @@ def db_and_dataset(parser, dataset_help: str) -> None:
 
 
 def feature_set_arg(parser) -> None:
-    from model.matrix import DEFAULT_FEATURE_SET, FEATURE_SETS
+    from model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS
 
     parser.add_argument("--feature-set", choices=sorted(FEATURE_SETS), default=DEFAULT_FEATURE_SET,
                         help="moments: lcFeats (default); gp: lcFeats plus GP features (run make gp first)")
@@ -31,6 +30,9 @@ def split_list(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
-def table(frame: pd.DataFrame) -> str:
+def table(frame) -> str:
+    """A pandas DataFrame as text, wide enough for the comparison tables."""
+    import pandas as pd
+
     with pd.option_context("display.width", 200, "display.max_columns", 50):
         return frame.to_string()

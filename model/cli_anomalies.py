@@ -1,7 +1,5 @@
 """``minibroker anomalies``: rank a dataset's objects by IsolationForest anomaly score; print the top N."""
 
-import pandas as pd
-
 from model.cli import db_and_dataset, feature_set_arg, only_dataset, table
 
 
@@ -12,6 +10,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import pandas as pd
+
     from broker.db import connect
     from broker.errors import UserError
     from model.anomalies import score

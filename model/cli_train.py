@@ -1,7 +1,5 @@
 """``minibroker train``: cross-validate the candidate models, print the comparison, store them all."""
 
-import pandas as pd
-
 from model.cli import db_and_dataset, feature_set_arg, split_list, table
 
 
@@ -13,6 +11,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import pandas as pd
+
     from broker.db import connect
     from model.train import train
 

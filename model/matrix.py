@@ -25,15 +25,10 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 
 from broker.sqlfiles import render
+from model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS  # re-exported for model.*
 
 ID_COLUMNS = ("objId", "dataset", "name", "label")
 
-# feature sets: name -> (training query, dataset query) under sql/queries/model/
-FEATURE_SETS = {
-    "moments": ("training_matrix", "dataset_matrix"),        # lcFeats (objectFeatures, trainingSet)
-    "gp": ("training_matrix_gp", "dataset_matrix_gp"),       # lcFeats + GP features (make gp)
-}
-DEFAULT_FEATURE_SET = "moments"
 MISSING_SENTINEL = -999.0
 MISSING_RULE = (
     "NULL, NaN, inf and -999 are missing; missing values take the median of the fitted objects "
