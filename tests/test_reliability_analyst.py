@@ -134,10 +134,23 @@ def test_time_limit_applies_to_each_statement_not_the_session(adb):
     conn.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc/PID/stat."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_ctrl_c_interrupts_a_runaway_query_with_one_line(adb):
     proc = subprocess.Popen([sys.executable, "-m", "broker.cli", "sql", "--db", str(adb), RUNAWAY], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)  # imports, then well inside the query
+    # wait until it is well inside the query (1 s of CPU: start-up takes ~0.3 s), not by the clock:
+    # on a loaded machine two seconds of wall time may still be start-up
+    deadline = time.monotonic() + 60
+    while _cpu_seconds(proc.pid) < 1.0 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
