@@ -17,7 +17,7 @@ from tqdm import tqdm
 from broker.db import immediate
 from broker.sqlfiles import render
 
-CHUNK = 5000
+CHUNK = 1000
 
 
 @dataclass
