@@ -144,8 +144,11 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def test_ctrl_c_interrupts_a_runaway_query_with_one_line(adb):
+    # a shell running this suite in the background (`make test &`, some CI runners) ignores SIGINT,
+    # and children inherit that; the child needs Ctrl-C's default action, as at a terminal
     proc = subprocess.Popen([sys.executable, "-m", "broker.cli", "sql", "--db", str(adb), RUNAWAY], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # wait until it is well inside the query (1 s of CPU: start-up takes ~0.3 s), not by the clock:
     # on a loaded machine two seconds of wall time may still be start-up
     deadline = time.monotonic() + 60
