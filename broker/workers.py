@@ -150,6 +150,12 @@ def get_pool(jobs: int) -> Pool:
     return pool
 
 
+def running(jobs: int) -> bool:
+    """True if a live pool of ``jobs`` workers exists (no new one is started)."""
+    pool = _POOL.get(jobs)
+    return pool is not None and pool.alive()
+
+
 def shutdown() -> None:
     """Close the worker pool (safe to call any time; registered with atexit)."""
     while _POOL:

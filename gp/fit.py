@@ -14,7 +14,9 @@ How the speed is obtained while following *the same optimiser path* as
   same start and bounds -> the same iterates up to floating-point rounding.
 * curves are bucketed by length so padding stays small;
 * the factorisation of the last evaluation is reused for prediction;
-* chunks of curves are spread over processes (``jobs``).
+* chunks of curves are spread over processes (``jobs``); while no worker
+  pool is running, a small batch is fitted in this process and the pool is
+  started and warmed up in the background, for the next call.
 
 If scipy's private ``setulb`` is unavailable (a future scipy), a per-curve
 ``scipy.optimize.minimize`` fallback with the same fast likelihood is used.
@@ -414,6 +416,44 @@ def _one_blas_thread():
         return contextlib.nullcontext()
 
 
+_SERIAL_MAX = 1500  # curves: below this, a cold pool is not worth waiting for
+
+
+def _warm_up():
+    """Task run once by every new worker: import and exercise the fit code."""
+    t = np.linspace(0.0, 50.0, 8)
+    _fit_predict_serial([(t, np.sin(t), np.full(8, 0.1))], 8, True, 3)
+    return True
+
+
+def _pool_ready(jobs):
+    """True if a live worker pool of ``jobs`` exists (possibly warming up)."""
+    from broker.workers import running
+
+    return running(jobs)
+
+
+def _warm_pool_async(jobs):
+    """Start the ``jobs`` worker pool and warm it up in a daemon thread."""
+    import threading
+
+    from broker.workers import get_pool
+
+    try:
+        pool = get_pool(jobs)
+    except Exception:  # pragma: no cover - no pool: stay serial
+        return
+
+    def run():
+        try:
+            pool.map(_warm_up, [()] * jobs)
+        except Exception:  # pragma: no cover - pool closed meanwhile
+            pass
+
+    th = threading.Thread(target=run, name="gp-pool-warmup", daemon=True)
+    th.start()
+
+
 def shutdown():
     """Close the persistent worker processes (also done at interpreter exit)."""
     from broker.workers import shutdown as _shutdown
@@ -436,6 +476,15 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     if jobs is None:
         jobs = os.cpu_count() or 1
     jobs = max(1, min(int(jobs), len(curves) // _BUCKET + 1))
+    if jobs > 1 and len(curves) <= _SERIAL_MAX and not _pool_ready(jobs):
+        # Starting the worker interpreters (~0.5 s CPU each) costs more than
+        # fitting a small batch here: fit in this process, then start and
+        # warm up the pool in the background for the next call (afterwards,
+        # so that the warm-up does not compete with this fit for the cores).
+        with _one_blas_thread():
+            out = _fit_predict_serial(curves, n_grid, features, min_points)
+        _warm_pool_async(jobs)
+        return out
     if jobs == 1:
         with _one_blas_thread():
             return _fit_predict_serial(curves, n_grid, features, min_points)

@@ -51,10 +51,16 @@ def initial_theta(e):
 
 
 def tri_inv(L):
-    """Inverse of a stack of lower-triangular matrices (LAPACK dtrtri)."""
-    out = np.empty_like(L)
-    for b in range(L.shape[0]):
-        out[b], _ = _dtrtri(L[b], lower=1)
+    """Inverse of a stack of lower-triangular matrices (LAPACK dtrtri).
+
+    A C-ordered lower-triangular ``L[b]`` is, seen as a Fortran array, the
+    upper-triangular ``L[b].T``: inverting that in place (``overwrite_c``)
+    gives ``inv(L[b]).T`` in Fortran order, i.e. ``inv(L[b])`` in C order,
+    without the transposing copies f2py would otherwise make.
+    """
+    out = np.array(L, dtype=np.float64, order="C", copy=True)
+    for b in range(out.shape[0]):
+        _dtrtri(out[b].T, lower=0, overwrite_c=1)
     return out
 
 
@@ -137,9 +143,10 @@ class CurveBatch:
             return self._lml_one_by_one(theta, idx, grad)
         Li = tri_inv(L)
         Kinv = np.matmul(np.swapaxes(Li, 1, 2), Li)
-        alpha = np.einsum("bij,bj->bi", Kinv, y)
+        alpha = np.matmul(Kinv, y[:, :, None])[:, :, 0]
         logdet_half = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-        lml = -0.5 * np.einsum("bi,bi->b", y, alpha) - logdet_half - 0.5 * n * _LOG2PI
+        yalpha = np.einsum("bi,bi->b", y, alpha)
+        lml = -0.5 * yalpha - logdet_half - 0.5 * n * _LOG2PI
         if keep is not None:  # factorisation for reuse by the caller
             keep["Li"] = Li
             keep["alpha"] = alpha
@@ -150,11 +157,11 @@ class CurveBatch:
         #   alpha^T dK alpha = y.alpha - sum(alpha^2 noise)
         #   tr(Kinv dK) = nmax - sum(diag(Kinv) * noise) (padding: 1 - 1*1 = 0)
         kd = np.diagonal(Kinv, axis1=1, axis2=2)
-        yalpha = np.einsum("bi,bi->b", y, alpha)
-        a2n = np.einsum("bi,bi,bi->b", alpha, alpha, noise)
+        a2n = np.einsum("bi,bi->b", alpha * alpha, noise)
         g[:, 0] = 0.5 * ((yalpha - a2n) - (K.shape[1] - np.einsum("bi,bi->b", kd, noise)))
         # d/dlog l
-        quad = np.einsum("bi,bij,bj->b", alpha, dKl, alpha)
+        # (a 3-operand einsum is ~7x slower than a batched mat-vec here)
+        quad = np.einsum("bi,bi->b", alpha, np.matmul(dKl, alpha[:, :, None])[:, :, 0])
         tr = np.einsum("bij,bij->b", Kinv, dKl)
         g[:, 1] = 0.5 * (quad - tr)
         return lml, g

@@ -72,10 +72,33 @@ def test_std_agrees_with_sklearn(real_results, sklearn_results):
 
 @needs_data
 def test_parallel_equals_serial(real_sample, real_results):
+    from gp import fit as gpfit
+
+    gpfit.shutdown()
+    # 1st call without a pool: fitted in-process, the pool starts in the background;
+    # 2nd call: fitted by the worker processes
+    cold = fit_predict_many(real_sample, jobs=2)
+    assert gpfit._pool_ready(2)
     par = fit_predict_many(real_sample, jobs=2)
-    for a, b in zip(par, real_results):
-        np.testing.assert_allclose(a.mean, b.mean, rtol=0, atol=1e-8 * np.max(np.abs(b.mean)))
-        assert a.fit.length_scale == pytest.approx(b.fit.length_scale, rel=1e-8)
+    for res in (cold, par):
+        for a, b in zip(res, real_results):
+            np.testing.assert_allclose(a.mean, b.mean, rtol=0, atol=1e-8 * np.max(np.abs(b.mean)))
+            assert a.fit.length_scale == pytest.approx(b.fit.length_scale, rel=1e-8)
+
+
+def test_tri_inv_inverts_lower_triangular_stack():
+    from gp.likelihood import tri_inv
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 40):
+        A = rng.normal(size=(5, n, n))
+        L = np.linalg.cholesky(A @ np.swapaxes(A, 1, 2) + n * np.eye(n))
+        L0 = L.copy()
+        Li = tri_inv(L)
+        assert np.array_equal(L, L0)  # input untouched
+        assert np.all(np.triu(Li, 1) == 0)
+        np.testing.assert_allclose(Li @ L, np.broadcast_to(np.eye(n), L.shape), atol=1e-12)
+        np.testing.assert_allclose(Li, np.linalg.inv(L), rtol=1e-10, atol=1e-12)
 
 
 @needs_data
