@@ -155,7 +155,10 @@ def test_ctrl_c_interrupts_a_runaway_query_with_one_line(adb):
     while _cpu_seconds(proc.pid) < 1.0 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    try:
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()  # never leave a runaway query behind, whatever happened above
     assert proc.returncode == 130, err
     assert err.strip() == "minibroker sql: interrupted"
 
