@@ -57,7 +57,7 @@ def score(conn: apsw.Connection, dataset: str, *, top: int | None = 10,
           features: list[str] | None = None, feature_set: str = matrix.DEFAULT_FEATURE_SET) -> AnomalyReport:
     m = dataset_matrix(conn, dataset)
     if not features:
-        features = matrix.read(conn, matrix.FEATURE_SETS[feature_set][1], {"dataset": dataset}).features
+        features = matrix.feature_columns(conn, feature_set)
     if len(m) == 0:
         raise UserError(f"dataset {dataset!r} has no objects with features: run make features")
     if len(m) < 2:

@@ -1,10 +1,13 @@
-"""The feature sets a model can use: name -> (training query, dataset query) under sql/queries/model/.
+"""The feature sets a model can use. For each: the training query under sql/queries/model/, and the
+view whose columns (after objId, dataset, name, label) are the set's features. Predicting and
+ranking read ``dataset_matrix_gp`` (every column of every set) and keep the run's columns.
 
 Kept apart from ``model.matrix`` so the command line can list them without importing scikit-learn.
 """
 
 FEATURE_SETS = {
-    "moments": ("training_matrix", "dataset_matrix"),        # lcFeats (objectFeatures, trainingSet)
-    "gp": ("training_matrix_gp", "dataset_matrix_gp"),       # lcFeats + GP features (make gp)
+    "moments": "training_matrix",      # lcFeats (trainingSet)
+    "gp": "training_matrix_gp",        # lcFeats + GP features (trainingSetGP; make gp first)
 }
+FEATURE_VIEWS = {"moments": "objectFeatures", "gp": "objectFeaturesGP"}
 DEFAULT_FEATURE_SET = "moments"

@@ -25,7 +25,7 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 
 from broker.sqlfiles import render
-from model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS  # re-exported for model.*
+from model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS, FEATURE_VIEWS  # re-exported for model.*
 
 ID_COLUMNS = ("objId", "dataset", "name", "label")
 
@@ -91,6 +91,13 @@ def read(conn: apsw.Connection, query: str, params: dict) -> Matrix:
         features=features,
         X=X,
     )
+
+
+def feature_columns(conn: apsw.Connection, feature_set: str) -> list[str]:
+    """The feature columns of a feature set, from its view's schema (no rows are read)."""
+    names = [r[0] for r in conn.execute(render("queries/model/view_columns.sql"),
+                                        {"view": FEATURE_VIEWS[feature_set]})]
+    return [n for n in names if n not in ID_COLUMNS]
 
 
 def to_float(values) -> np.ndarray:

@@ -99,12 +99,12 @@ def libraries() -> dict[str, str]:
 def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[str] | None = None,
                     n_folds: int = N_FOLDS, feature_set: str = matrix.DEFAULT_FEATURE_SET) -> matrix.Matrix:
     """The labelled objects with features, ordered by name; a UserError says what is missing."""
-    m = matrix.read(conn, matrix.FEATURE_SETS[feature_set][0], {"dataset": dataset})
+    m = matrix.read(conn, matrix.FEATURE_SETS[feature_set], {"dataset": dataset})
     if len(m) == 0:
         raise UserError(_why_empty(conn, dataset))
     if feature_set != matrix.DEFAULT_FEATURE_SET:
-        moments = matrix.read(conn, matrix.FEATURE_SETS[matrix.DEFAULT_FEATURE_SET][0], {"dataset": dataset})
-        extra = [i for i, f in enumerate(m.features) if f not in moments.features]
+        moments = matrix.feature_columns(conn, matrix.DEFAULT_FEATURE_SET)
+        extra = [i for i, f in enumerate(m.features) if f not in moments]
         if extra and np.isnan(m.X[:, extra]).all():
             raise UserError(f"{_which(dataset)} has no {feature_set} features yet: run make {feature_set} first")
     if features:
