@@ -1,14 +1,13 @@
 """Run a command as a subprocess: wall time around the process and peak memory of its tree.
 
 Memory: a sampler thread walks the process tree (the command and every descendant, found
-through ``/proc/*/stat`` parent ids; the loader's pool workers are grandchildren, under the
-multiprocessing forkserver) every ``interval`` seconds and reads each process's ``VmHWM``
+through ``/proc/*/stat`` parent ids, so the loader's worker interpreters are included) every ``interval`` seconds and reads each process's ``VmHWM``
 (the kernel's own peak-RSS counter for that process, exact up to the last sample) and
 ``VmRSS``. Reported, in MiB:
 
 - ``main_peak_mib``: the command's own process (``VmHWM``, sampled; not ``wait4``'s
   ``ru_maxrss``, which on Linux includes the parent's memory at fork/exec time);
-- ``workers_max_mib``: the largest peak of any descendant process (pool workers, forkserver);
+- ``workers_max_mib``: the largest peak of any descendant process (the worker interpreters);
 - ``workers_sum_mib``: the sum of the descendants' peaks (an upper bound of their joint use);
 - ``tree_peak_mib``: the largest *simultaneous* sum of RSS over the tree seen by the sampler.
 
@@ -133,14 +132,14 @@ def run(argv: list[str], *, interval: float = 0.05, env: dict | None = None, che
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
     sampler = _Sampler(p.pid, interval)
     sampler.start()
-    # read the pipes in threads so a chatty command never blocks; reap with wait4 for rusage
+    # read the pipes in threads so a chatty command never blocks
     out_chunks: list[bytes] = []
     err_chunks: list[bytes] = []
     readers = [threading.Thread(target=lambda f, acc: acc.append(f.read()), args=(p.stdout, out_chunks), daemon=True),
                threading.Thread(target=lambda f, acc: acc.append(f.read()), args=(p.stderr, err_chunks), daemon=True)]
     for r in readers:
         r.start()
-    _, status, rusage = os.wait4(p.pid, 0)
+    _, status = os.waitpid(p.pid, 0)
     seconds = time.perf_counter() - start
     p.returncode = os.waitstatus_to_exitcode(status)
     sampler.stop.set()

@@ -263,9 +263,9 @@ def markdown(res: dict) -> str:
     if any(s.get("sizes") for s in sc.values()):
         L += ["## Scaling and memory", "",
               "Seconds per million rows (MiniBroker, median; min – max) and peak resident memory in MiB (median over "
-              "repeats). *Main*: the command's own process (kernel VmHWM, sampled every 50 ms, and wait4's "
-              "ru_maxrss). *Workers*: the sum of the peaks of its descendant processes (the loader's pool workers "
-              "and the multiprocessing forkserver; an upper bound of their joint use); *max worker*: the largest "
+              "repeats). *Main*: the command's own process (kernel VmHWM, sampled every 50 ms). *Workers*: the "
+              "sum of the peaks of its descendant processes (the worker interpreters of broker.workers; an upper "
+              "bound of their joint use); *max worker*: the largest "
               "single one. *Total* = main + workers, the figure the streaming check uses.", "",
               "| case | objects | rows | s / M rows | min – max | main MiB | workers MiB (sum) | max worker MiB | total MiB |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
