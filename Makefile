@@ -58,8 +58,8 @@ labels: $(VENV)/.installed ## load a name,label CSV: make labels LABELS=file.csv
 	@test -n "$(LABELS)" || { echo "make labels: give LABELS=file.csv with name,label columns" >&2; exit 2; }
 	$(MB) labels --db "$(DB)" $(dataset_opt) "$(LABELS)"
 
-features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them
-	$(MB) features --db "$(DB)" $(dataset_opt)
+features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them [JOBS=n]
+	$(MB) features --db "$(DB)" --jobs $(JOBS) $(dataset_opt)
 
 sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
 	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(FILTER),--filter "$(FILTER)") $(foreach p,$(PARAMS),--param "$(p)") $(if $(Q),"$(Q)")

@@ -59,7 +59,7 @@ def cmd_features(args) -> int:
 
     conn = connect(args.db)
     datasets.require(conn, args.dataset, args.db)
-    run = compute(conn, args.dataset)
+    run = compute(conn, args.dataset, jobs=args.jobs)
     rate = run.objects / run.seconds if run.seconds > 0 else 0
     print(f"features -> {args.db}: {run.objects} objects computed in {run.seconds:.2f} s ({rate:,.0f} objects/s)")
     return 0
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = command("features", cmd_features, "compute lcFeats inside SQLite for objects that need them")
     db_arg(sp)
     sp.add_argument("--dataset", help="only this dataset (default: all)")
+    sp.add_argument("--jobs", type=int, default=_default_jobs(),
+                    help="worker processes computing while this one writes (default: cores; 0 or 1: this process only)")
 
     sp = command("sql", cmd_sql, "run read-only SQL (with MiniBroker's functions); no query opens a shell")
     db_arg(sp)

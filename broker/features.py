@@ -1,23 +1,37 @@
-"""``make features``: run ``sql/features/lcfeats.sql.j2`` over every object that needs it.
+"""``make features``: lcFeats and lcBandStats, computed inside SQLite, for every object that needs them.
 
 Incremental: an object needs features when it has no lcFeats row. The loader deletes that
 row whenever it adds or replaces the object's photometry, in the same transaction, so a
 re-run on an unchanged database selects nothing. Objects are done in chunks, one
 transaction each, so an interrupted run keeps what it finished.
+
+Each chunk is two steps: ``sql/features/compute.sql.j2`` (read-only: the project's aggregate
+over the chunk's packed lcBands rows, one row per band) and ``sql/features/store.sql.j2`` (the
+writer puts those rows in a temp table and stores them in lcBandStats and lcFeats).
+With ``jobs`` > 1 the computing runs in the worker processes (``broker.workers``), each on its
+own read-only connection, while this process stores the finished chunks in order: the
+computation uses both cores and overlaps the writes. A chunk's features are stored only for
+objects whose file is still the one they were computed from (``store.sql.j2``), so a load
+committed in between cannot leave stale features behind. Small runs stay in this process:
+starting the workers costs more than it saves.
 """
 
 import json
+import os
+import queue
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
 import apsw
-from tqdm import tqdm
 
-from broker.db import immediate
+from broker.db import connect, immediate
 from broker.sqlfiles import render
 
 CHUNK = 1000
+PARALLEL_MIN_CHUNKS = 3  # fewer chunks than this: compute in this process
+CHUNKS_AHEAD = 2  # computed chunks waiting per worker: bounds memory
 
 
 @dataclass
@@ -26,21 +40,134 @@ class FeatureRun:
     seconds: float
 
 
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def pending(conn: apsw.Connection, dataset: str | None = None) -> list[int]:
     return [r[0] for r in conn.execute(render("queries/features/todo.sql"), {"dataset": dataset})]
 
 
+def compute_chunk(conn: apsw.Connection, ids: list[int]) -> list[tuple]:
+    """The rows of ``features/compute.sql.j2`` for these objects (one per band)."""
+    return conn.execute(render("features/compute.sql.j2"), {"objIds": json.dumps(ids)}).fetchall()
+
+
+def store_chunk(conn: apsw.Connection, rows: list[tuple]) -> None:
+    """Store ``compute_chunk`` rows with ``features/store.sql.j2``; the caller holds the write
+    transaction."""
+    conn.execute(render("features/chunk_table.sql.j2"))
+    conn.executemany(render("features/insert_chunk.sql.j2"), rows)
+    conn.execute(render("features/store.sql.j2"))
+
+
+def compute_in_worker(task: tuple[str, list[int]]) -> tuple[int, list[tuple]]:
+    """(objects, rows): ``compute_chunk`` on a fresh read-only connection to ``task[0]``
+    (a worker-process task)."""
+    path, ids = task
+    conn = connect(path, readonly=True)
+    try:
+        return len(ids), compute_chunk(conn, ids)
+    finally:
+        conn.close()
+
+
 def compute(conn: apsw.Connection, dataset: str | None = None, *, chunk: int = CHUNK,
-            progress: bool | None = None) -> FeatureRun:
-    """Compute lcFeats/lcBandStats for the objects that need them; returns how many and how long."""
+            jobs: int | None = None, progress: bool | None = None) -> FeatureRun:
+    """Compute lcFeats/lcBandStats for the objects that need them; returns how many and how long.
+
+    ``jobs``: worker processes computing (default: the usable cores; 0 or 1: this process only).
+    """
     start = time.perf_counter()
     todo = pending(conn, dataset)
-    sql = render("features/lcfeats.sql.j2")
+    chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+    jobs = default_jobs() if jobs is None else jobs
+    from tqdm import tqdm  # here, not at the top: worker processes import this module too
+
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     with tqdm(total=len(todo), unit="obj", desc="features", disable=disable) as bar:
-        for i in range(0, len(todo), chunk):
-            ids = todo[i:i + chunk]
-            with immediate(conn):
-                conn.execute(sql, {"objIds": json.dumps(ids)})
-            bar.update(len(ids))
+        if jobs > 1 and len(chunks) >= PARALLEL_MIN_CHUNKS and conn.filename:
+            _run_parallel(conn, chunks, jobs, bar.update)
+        else:
+            for ids in chunks:
+                bar.update(_run_here(conn, ids))
     return FeatureRun(len(todo), time.perf_counter() - start)
+
+
+def _run_here(conn: apsw.Connection, ids: list[int]) -> int:
+    with immediate(conn):  # computed and stored in one transaction: nothing can change between
+        store_chunk(conn, compute_chunk(conn, ids))
+    return len(ids)
+
+
+def _run_parallel(conn: apsw.Connection, chunks: list[list[int]], jobs: int, done) -> None:
+    """Workers compute chunks taken from one shared queue; this process stores what they return,
+    in the order they finish, and while it has nothing to store (at first: the workers are still
+    starting) it takes the next chunk itself."""
+    from broker.workers import get_pool
+
+    shared = _SharedIterator(chunks)
+    results: queue.Queue = queue.Queue(maxsize=jobs * CHUNKS_AHEAD)  # bounds memory
+    stop = threading.Event()
+    pool = get_pool(jobs)
+    path = conn.filename
+
+    def feed() -> None:
+        try:
+            for result in pool.imap(compute_in_worker, ((path, ids) for ids in shared), ahead=CHUNKS_AHEAD):
+                if not _put(results, (True, result), stop):
+                    return  # the storing thread stopped: closing the generator kills busy workers
+        except BaseException as exc:  # handed to the storing thread, which raises it
+            _put(results, (False, exc), stop)
+            return
+        _put(results, (True, None), stop)
+
+    feeder = threading.Thread(target=feed, name="features-feed", daemon=True)
+    feeder.start()
+    try:
+        while True:
+            try:
+                ok, result = results.get_nowait()
+            except queue.Empty:
+                ids = next(shared, None)
+                if ids is not None:
+                    done(_run_here(conn, ids))
+                    continue
+                ok, result = results.get()
+            if not ok:
+                raise result
+            if result is None:
+                break
+            n, rows = result
+            with immediate(conn):
+                store_chunk(conn, rows)
+            done(n)
+    finally:
+        stop.set()
+    feeder.join()
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put ``item`` unless ``stop`` is set first; True if it was put."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            pass
+    return False
+
+
+class _SharedIterator:
+    """An iterator that two threads can take items from."""
+
+    def __init__(self, items):
+        self._it = iter(items)
+        self._lock = threading.Lock()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        with self._lock:
+            return next(self._it)

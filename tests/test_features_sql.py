@@ -102,3 +102,74 @@ def test_analyst_functions_match_reference(real_db):
         assert sk == pytest.approx(ref["Skew"], rel=1e-9)
         assert (nstd, namp, nmad, beyond) == pytest.approx(
             (ref["Std"], ref["Amp"], ref["MAD"], ref["Beyond"]), rel=1e-9)
+
+
+def test_colour_of_means_300_decades_apart(db, tmp_path):
+    """The ratio of the weighted means underflows (or overflows): the colour still comes out, from
+    the logs, the same in SQL as in udf.stats.colour (the exercise's formula would give inf)."""
+    import math
+
+    from udf.stats import colour
+
+    d = tmp_path / "far"
+    d.mkdir()
+    rows = [(f"{56000 + i}.0", b, f"{s * (1 + 0.01 * i)!r}", f"{s * 0.1!r}")
+            for i in range(12) for b, s in (("g", 1e-150), ("r", 1e200), ("i", 1e-160), ("z", 1.0))]
+    write_lc(d / "far.dat", rows)
+    load_files(db, list_files(d), "far", jobs=1)
+    compute(db)
+    g, r, i, z = db.execute(
+        "select " + ", ".join(f"(select wMean from lcBandStats where pb = '{b}')" for b in "griz")).fetchone()
+    feats = lcfeats(db)["far"]
+    assert g / r == 0.0 and r / i == math.inf                 # both ratios out of range
+    assert feats["gMinusR"] == colour(g, r) == pytest.approx(-2.5 * (math.log10(g) - math.log10(r)), rel=1e-12)
+    assert 870 < feats["gMinusR"] < 880
+    assert feats["rMinusI"] == colour(r, i) == pytest.approx(-2.5 * (math.log10(r) - math.log10(i)), rel=1e-12)
+    assert feats["iMinusZ"] == colour(i, z) == pytest.approx(-2.5 * math.log10(i / z), rel=1e-12)
+
+
+def _table(conn, name):
+    return sorted(conn.execute(f"select * from {name}").fetchall())
+
+
+def test_worker_processes_give_the_same_rows_as_one_process(db, tmp_path):
+    """Enough chunks for the parallel path (2 workers + this process): lcFeats and lcBandStats are
+    identical, value for value, to the one-process run, and match the reference."""
+    rng = np.random.default_rng(11)
+    d = tmp_path / "par"
+    d.mkdir()
+    for i in range(40):
+        bands = ["ugriz", "riz", "griz", "u"][i % 4]
+        write_lc(d / f"p{i:02d}.dat", random_rows(rng, int(rng.integers(1, 90)), bands=bands))
+    load_files(db, list_files(d), "par", jobs=1)
+    assert compute(db, chunk=6, jobs=0).objects == 40
+    one = _table(db, "lcFeats"), _table(db, "lcBandStats")
+    db.execute("delete from lcFeats; delete from lcBandStats")
+    assert compute(db, chunk=6, jobs=2).objects == 40        # 7 chunks
+    assert (_table(db, "lcFeats"), _table(db, "lcBandStats")) == one
+    feats = lcfeats(db)
+    for path in list_files(d):
+        assert_feats_equal(feats[path.stem], ref_lcfeats(read_lc(path)))
+
+
+def test_a_load_between_computing_and_storing_leaves_the_object_to_the_next_run(db, tmp_path):
+    """Workers compute from a snapshot; if a load replaces an object's photometry before the chunk
+    is stored, that object is not stored (stale) and the next run computes it from the new file."""
+    from broker.db import immediate
+    from broker.features import compute_chunk, pending, store_chunk
+
+    rng = np.random.default_rng(5)
+    d = tmp_path / "race"
+    d.mkdir()
+    for i in range(3):
+        write_lc(d / f"r{i}.dat", random_rows(rng, 60))
+    load_files(db, list_files(d), "race", jobs=1)
+    rows = compute_chunk(db, pending(db))                   # as a worker would, before the load
+    write_lc(d / "r1.dat", random_rows(rng, 45, mean=500.0))
+    assert load_files(db, list_files(d), "race", jobs=1).loaded == 1
+    with immediate(db):
+        store_chunk(db, rows)
+    feats = lcfeats(db)
+    assert sorted(feats) == ["r0", "r2"]
+    assert compute(db).objects == 1
+    assert_feats_equal(lcfeats(db)["r1"], ref_lcfeats(read_lc(d / "r1.dat")))

@@ -101,6 +101,8 @@ def test_colour_rule():
     assert stats.colour(100.0, 10.0) == pytest.approx(-2.5)
     assert stats.colour(-1.0, 10.0) == -999.0
     assert stats.colour(None, 10.0) is None
+    assert stats.colour(1e-200, 1e200) == pytest.approx(1000.0)  # the ratio underflows: from the logs
+    assert stats.colour(1e200, 1e-200) == pytest.approx(-1000.0)  # and overflows
 
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)

@@ -9,6 +9,7 @@ import json
 import math
 
 import numpy as np
+import orjson
 
 from udf import batch, stats
 
@@ -85,7 +86,11 @@ class BandFeatures(_FluxPairs):
 class PackedBandFeatures:
     """Features of many packed bands at once: step(objId, pb, flux, dflux) with float64 blobs as in
     lcBands; final returns a JSON array of arrays [objId, pb, n, wmean, std, amp, mad, beyond, skew]
-    (``PACKED_COLUMNS``), one per band, null where undefined."""
+    (``PACKED_COLUMNS``), one per band, null where undefined (NaN) or overflowed (inf).
+
+    orjson writes the floats (shortest repr that reads back exactly, as ``json``, ~6x faster; NaN
+    and inf become null): at ~10^4 bands per call the encoding would otherwise cost as much as
+    the computation."""
 
     def __init__(self):
         self.ids: list[int] = []
@@ -105,8 +110,8 @@ class PackedBandFeatures:
         e = np.frombuffer(b"".join(self.dflux), dtype="<f8")
         n = np.fromiter((len(b) // 8 for b in self.flux), dtype=np.int64, count=len(self.flux))
         feats = batch.band_features_batch(n, f, e)
-        columns = [self.ids, self.pbs] + [_nan_to_none(feats[k].tolist()) for k in batch.KEYS]
-        return json.dumps(list(zip(*columns)))
+        columns = [self.ids, self.pbs] + [feats[k].tolist() for k in batch.KEYS]
+        return orjson.dumps(list(zip(*columns))).decode()
 
 
 PACKED_COLUMNS = ("objId", "pb") + batch.KEYS

@@ -19,6 +19,7 @@ or w = 0 / undefined.
 """
 
 import math
+import sys
 
 import numpy as np
 
@@ -79,10 +80,19 @@ def beyond_1std(f: np.ndarray, e: np.ndarray) -> float | None:
     return float(np.count_nonzero(np.abs(f - w) > np.std(f, ddof=1)) / f.size)
 
 
+_MAX = sys.float_info.max
+
+
 def colour(w_x: float | None, w_y: float | None) -> float | None:
-    """Mean colour X - Y in magnitudes: -2.5 log10(w_x / w_y); -999 when either mean is <= 0."""
+    """Mean colour X - Y in magnitudes: -2.5 log10(w_x / w_y); -999 when either mean is <= 0.
+
+    Where the ratio under- or overflows (means over ~300 decades apart) the same colour comes from
+    the difference of the logs (as sql/features/store.sql.j2)."""
     if w_x is None or w_y is None:
         return None
     if w_x > 0 and w_y > 0:
-        return -2.5 * math.log10(w_x / w_y)
+        ratio = w_x / w_y
+        if 0 < ratio <= _MAX:
+            return -2.5 * math.log10(ratio)
+        return -2.5 * (math.log10(w_x) - math.log10(w_y))
     return -999.0
