@@ -6,10 +6,11 @@ re-run on an unchanged database selects nothing. Objects are done in chunks, one
 transaction each, so an interrupted run keeps what it finished.
 
 Each chunk is two steps: ``sql/features/compute.sql.j2`` (read-only: the project's aggregate
-over the chunk's packed lcBands rows, one row per band) and ``sql/features/store.sql.j2`` (the
-writer puts those rows in a temp table and stores them in lcBandStats and lcFeats).
+over the chunk's packed lcBands rows returns every band's features as JSON) and
+``sql/features/store.sql.j2`` (the writer puts those rows in temp tables and stores them in
+lcBandStats and lcFeats).
 With ``jobs`` > 1 the computing runs in the worker processes (``broker.workers``), each on its
-own read-only connection, while this process stores the finished chunks in order: the
+own read-only connection, while this process stores the chunks as they finish: the
 computation uses both cores and overlaps the writes. A chunk's features are stored only for
 objects whose file is still the one they were computed from (``store.sql.j2``), so a load
 committed in between cannot leave stale features behind. Small runs stay in this process:
@@ -25,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 import apsw
+import orjson
 
 from broker.db import connect, immediate
 from broker.sqlfiles import render
@@ -48,21 +50,24 @@ def pending(conn: apsw.Connection, dataset: str | None = None) -> list[int]:
     return [r[0] for r in conn.execute(render("queries/features/todo.sql"), {"dataset": dataset})]
 
 
-def compute_chunk(conn: apsw.Connection, ids: list[int]) -> list[tuple]:
-    """The rows of ``features/compute.sql.j2`` for these objects (one per band)."""
-    return conn.execute(render("features/compute.sql.j2"), {"objIds": json.dumps(ids)}).fetchall()
+def compute_chunk(conn: apsw.Connection, ids: list[int]) -> tuple[list, list]:
+    """(bands, seen): the two JSON arrays of ``features/compute.sql.j2`` for these objects, parsed."""
+    bands, seen = conn.execute(render("features/compute.sql.j2"), {"objIds": json.dumps(ids)}).fetchone()
+    return orjson.loads(bands), orjson.loads(seen)
 
 
-def store_chunk(conn: apsw.Connection, rows: list[tuple]) -> None:
-    """Store ``compute_chunk`` rows with ``features/store.sql.j2``; the caller holds the write
+def store_chunk(conn: apsw.Connection, chunk: tuple[list, list]) -> None:
+    """Store a ``compute_chunk`` result with ``features/store.sql.j2``; the caller holds the write
     transaction."""
-    conn.execute(render("features/chunk_table.sql.j2"))
-    conn.executemany(render("features/insert_chunk.sql.j2"), rows)
+    bands, seen = chunk
+    conn.execute(render("features/chunk_tables.sql.j2"))
+    conn.executemany(render("features/insert_chunk_bands.sql.j2"), bands)
+    conn.executemany(render("features/insert_chunk_seen.sql"), seen)
     conn.execute(render("features/store.sql.j2"))
 
 
-def compute_in_worker(task: tuple[str, list[int]]) -> tuple[int, list[tuple]]:
-    """(objects, rows): ``compute_chunk`` on a fresh read-only connection to ``task[0]``
+def compute_in_worker(task: tuple[str, list[int]]) -> tuple[int, tuple[list, list]]:
+    """(objects, chunk): ``compute_chunk`` on a fresh read-only connection to ``task[0]``
     (a worker-process task)."""
     path, ids = task
     conn = connect(path, readonly=True)
@@ -138,9 +143,9 @@ def _run_parallel(conn: apsw.Connection, chunks: list[list[int]], jobs: int, don
                 raise result
             if result is None:
                 break
-            n, rows = result
+            n, chunk = result
             with immediate(conn):
-                store_chunk(conn, rows)
+                store_chunk(conn, chunk)
             done(n)
     finally:
         stop.set()

@@ -120,3 +120,34 @@ def test_never_raises_and_matches_reference_when_well_conditioned(fe):
     if w is None or abs(w) < 1e-3 or np.ptp(f) < 1e-6 * max(1.0, np.abs(f).max()):
         return  # ill-conditioned: only "no exception" is promised
     assert_band_matches(f, e)
+
+
+def test_group_sort_exact_when_values_span_more_than_double_range():
+    """max - min overflows to inf in a group: its sort takes the exact path, and neither its median
+    nor its neighbours' are disturbed."""
+    big = np.finfo(np.float64).max
+    rng = np.random.default_rng(2)
+    groups = [rng.normal(0, 5, 9),
+              np.array([big, -big, 1.0, -3.0, big / 2, 7.0, -big / 3]),
+              rng.normal(10, 1, 8),
+              np.array([3.0, 3.0 + 4e-16, 3.0, 3.0 + 8e-16])]   # near-ties: the exact path
+    n = np.array([len(x) for x in groups])
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    f = np.concatenate(groups)
+    g = batch._Groups(n, starts)
+    ordered = g.sort(f, np.array([x.min() for x in groups]), np.array([x.max() for x in groups]))
+    assert np.array_equal(ordered, np.concatenate([np.sort(x) for x in groups]))
+    assert np.array_equal(g.median(ordered), [np.median(x) for x in groups])
+
+
+def test_batch_sort_and_median_against_numpy_on_many_random_groups():
+    rng = np.random.default_rng(9)
+    n = rng.integers(1, 60, 3000)
+    f = np.round(rng.normal(0, 1, n.sum()), 2)  # many exact ties
+    out = batch.band_features_batch(n, f, np.ones(f.size))
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    for k in range(0, 3000, 7):
+        x = f[starts[k]:starts[k] + n[k]]
+        raw = np.median(np.abs(x - np.median(x)))
+        if np.isfinite(out["wmean"][k]) and out["wmean"][k] != 0:
+            assert out["mad"][k] == raw / abs(out["wmean"][k])

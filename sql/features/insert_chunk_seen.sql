@@ -1,0 +1,1 @@
+insert into temp.chunkSeen (objId, contentHash) values (?, ?)
