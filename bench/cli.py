@@ -193,7 +193,8 @@ class Bench:
         a = self.args
         self.log(f"n={n}: features; extracting arrays for light-curve (not timed)")
         groups = features.extract_arrays(base)
-        runs = {"minibroker": [], "exercise": [], "light_curve": []}
+        batches = features.kernel_batches(groups)
+        runs = {"minibroker": [], "exercise": [], "light_curve": [], "kernel": []}
         scratch = self.work / "baseline.db"
         objects = None
         for i in range(a.repeats):
@@ -204,7 +205,9 @@ class Bench:
             runs["exercise"].append(features.run_exercise(base, scratch, a.baseline_objects))
             self.log(f"n={n}: features repeat {i + 1}/{a.repeats}: light-curve")
             runs["light_curve"].append(features.run_light_curve(groups))
-        del groups
+            self.log(f"n={n}: features repeat {i + 1}/{a.repeats}: MiniBroker's kernel alone")
+            runs["kernel"].append(features.run_kernel(batches))
+        del groups, batches
         ex_objs = runs["exercise"][-1]["objects"]
         self.results["features"][str(n)] = {
             "minibroker": self._entry("minibroker features (subprocess, end to end)", runs["minibroker"]),
@@ -212,6 +215,8 @@ class Bench:
                                     None if ex_objs == objects else f"first {ex_objs:,} of {objects:,} objects"),
             "light_curve": self._entry("light-curve (Rust) Extractor per object-band, arrays in memory",
                                        runs["light_curve"]),
+            "kernel": self._entry("MiniBroker's kernel alone: udf.batch per 4,000 object-bands, arrays in memory",
+                                  runs["kernel"]),
         }
 
     def predict_case(self, n: int, featured: Path, dataset: str) -> None:

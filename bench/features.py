@@ -13,6 +13,12 @@ Rate: rows/s = g, r, i, z rawPhot rows of the objects computed / seconds.
   Amplitude, MedianAbsoluteDeviation, BeyondNStd(1), Skew, WeightedMean) in one Extractor,
   called once per object-band on arrays extracted from the database beforehand (not timed),
   time-sorted, ``sorted=True, check=False``; all rows, one process, one thread.
+- ``kernel``: MiniBroker's own computation alone, ``udf.batch.band_features_batch`` on the same
+  in-memory arrays, in calls of 4,000 object-bands (what one 1,000-object chunk of ``minibroker
+  features`` hands it), the arrays of each call concatenated beforehand (not timed, as the
+  loader packs them into lcBands); one process, one thread. No database either: the fair
+  comparison with light-curve, and against the command it shows what the database round trip
+  and process start-up cost.
 """
 
 from __future__ import annotations
@@ -157,3 +163,27 @@ def run_light_curve(groups) -> dict:
         ext(t, f, e, sorted=True, check=False, fill_value=nan)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "rows": rows, "rate": rows / seconds, "object_bands": len(groups)}
+
+
+KERNEL_GROUPS = 4000  # object-bands per call: one 1,000-object chunk of ``minibroker features``
+
+
+def kernel_batches(groups) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(n, flux, dflux) per call of ``band_features_batch``, concatenated (not timed)."""
+    out = []
+    for i in range(0, len(groups), KERNEL_GROUPS):
+        part = groups[i:i + KERNEL_GROUPS]
+        out.append((np.array([len(g[1]) for g in part]), np.concatenate([g[1] for g in part]),
+                    np.concatenate([g[2] for g in part])))
+    return out
+
+
+def run_kernel(batches) -> dict:
+    from udf.batch import band_features_batch
+
+    rows = sum(len(b[1]) for b in batches)
+    start = time.perf_counter()
+    for n, f, e in batches:
+        band_features_batch(n, f, e)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": rows, "rate": rows / seconds, "object_bands": sum(len(b[0]) for b in batches)}

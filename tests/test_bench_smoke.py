@@ -37,12 +37,12 @@ def test_bench_smoke(tmp_path):
 
     for heading in ("## Targets", "## Load (rows/s)", "## Features", "## Scaling and memory"):
         assert heading in md
-    for name in ("minibroker load", "ceiling", "exercise bulk", "light-curve", "apsw", "numpy", "pandas"):
+    for name in ("minibroker load", "ceiling", "exercise bulk", "light-curve", "kernel alone", "apsw", "numpy", "pandas"):
         assert name in md
     assert set(res["load"]) == {"6", "12"} and set(res["features"]) == {"6", "12"}
     for key in ("minibroker", "per_row", "bulk", "ceiling"):
         assert res["load"]["12"][key]["rate"]["median"] > 0
-    for key in ("minibroker", "exercise", "light_curve"):
+    for key in ("minibroker", "exercise", "light_curve", "kernel"):
         assert res["features"]["12"][key]["rate"]["median"] > 0
     assert res["load"]["12"]["minibroker"]["rows"] > 0
     v = res["meta"]["versions"]
