@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(sp)
     sp.add_argument("--dataset", help="only this dataset (default: all)")
     sp.add_argument("--jobs", type=int, default=_default_jobs(),
-                    help="worker processes computing while this one writes (default: cores; 0 or 1: this process only)")
+                    help="processes computing, this one (which also writes) included (default: cores; 1: no workers)")
 
     sp = command("sql", cmd_sql, "run read-only SQL (with MiniBroker's functions); no query opens a shell")
     db_arg(sp)

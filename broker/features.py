@@ -9,9 +9,9 @@ Each chunk is two steps: ``sql/features/compute.sql.j2`` (read-only: the project
 over the chunk's packed lcBands rows returns every band's features as JSON) and
 ``sql/features/store.sql.j2`` (the writer puts those rows in temp tables and stores them in
 lcBandStats and lcFeats).
-With ``jobs`` > 1 the computing runs in the worker processes (``broker.workers``), each on its
-own read-only connection, while this process stores the chunks as they finish: the
-computation uses both cores and overlaps the writes. A chunk's features are stored only for
+With ``jobs`` > 1 the computing also runs in ``jobs - 1`` worker processes (``broker.workers``),
+each on its own read-only connection, while this process stores the chunks as they finish and
+computes one itself whenever it has none to store: every core computes and the writes overlap. A chunk's features are stored only for
 objects whose file is still the one they were computed from (``store.sql.j2``), so a load
 committed in between cannot leave stale features behind. Small runs stay in this process:
 starting the workers costs more than it saves.
@@ -81,7 +81,9 @@ def compute(conn: apsw.Connection, dataset: str | None = None, *, chunk: int = C
             jobs: int | None = None, progress: bool | None = None) -> FeatureRun:
     """Compute lcFeats/lcBandStats for the objects that need them; returns how many and how long.
 
-    ``jobs``: worker processes computing (default: the usable cores; 0 or 1: this process only).
+    ``jobs``: processes computing, this one included (default: the usable cores; 0 or 1: this
+    process only). This process stores every chunk and computes whenever it has nothing to store,
+    so it counts as one of them: ``jobs - 1`` worker processes.
     """
     start = time.perf_counter()
     todo = pending(conn, dataset)
@@ -92,7 +94,7 @@ def compute(conn: apsw.Connection, dataset: str | None = None, *, chunk: int = C
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     with tqdm(total=len(todo), unit="obj", desc="features", disable=disable) as bar:
         if jobs > 1 and len(chunks) >= PARALLEL_MIN_CHUNKS and conn.filename:
-            _run_parallel(conn, chunks, jobs, bar.update)
+            _run_parallel(conn, chunks, jobs - 1, bar.update)
         else:
             for ids in chunks:
                 bar.update(_run_here(conn, ids))
@@ -105,16 +107,16 @@ def _run_here(conn: apsw.Connection, ids: list[int]) -> int:
     return len(ids)
 
 
-def _run_parallel(conn: apsw.Connection, chunks: list[list[int]], jobs: int, done) -> None:
-    """Workers compute chunks taken from one shared queue; this process stores what they return,
-    in the order they finish, and while it has nothing to store (at first: the workers are still
-    starting) it takes the next chunk itself."""
+def _run_parallel(conn: apsw.Connection, chunks: list[list[int]], workers: int, done) -> None:
+    """``workers`` processes compute chunks taken from one shared queue; this process stores what
+    they return, in the order they finish, and while it has nothing to store (at first: the workers
+    are still starting) it takes the next chunk itself."""
     from broker.workers import get_pool
 
     shared = _SharedIterator(chunks)
-    results: queue.Queue = queue.Queue(maxsize=jobs * CHUNKS_AHEAD)  # bounds memory
+    results: queue.Queue = queue.Queue(maxsize=workers * CHUNKS_AHEAD)  # bounds memory
     stop = threading.Event()
-    pool = get_pool(jobs)
+    pool = get_pool(workers)
     path = conn.filename
 
     def feed() -> None:
