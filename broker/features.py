@@ -11,10 +11,10 @@ over the chunk's packed lcBands rows returns every band's features as JSON) and
 lcBandStats and lcFeats).
 With ``jobs`` > 1 the computing also runs in ``jobs - 1`` worker processes (``broker.workers``),
 each on its own read-only connection, while this process stores the chunks as they finish and
-computes one itself whenever it has none to store: every core computes and the writes overlap. A chunk's features are stored only for
-objects whose file is still the one they were computed from (``store.sql.j2``), so a load
-committed in between cannot leave stale features behind. Small runs stay in this process:
-starting the workers costs more than it saves.
+computes one itself whenever it has none to store: every core computes and the writes overlap.
+A chunk's features are stored only for objects whose file is still the one they were computed
+from (``store.sql.j2``), so a load committed in between cannot leave stale features behind.
+Small runs stay in this process: starting the workers costs more than it saves.
 """
 
 import json
@@ -150,8 +150,8 @@ def _run_parallel(conn: apsw.Connection, chunks: list[list[int]], workers: int, 
                 store_chunk(conn, chunk)
             done(n)
     finally:
-        stop.set()
-    feeder.join()
+        stop.set()  # on an error too: the feeder stops, and the workers still busy are killed
+        feeder.join(timeout=10)
 
 
 def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
