@@ -27,6 +27,15 @@ def assert_feats_equal(got: dict, ref: dict):
             assert got[col] == pytest.approx(float(ref[col]), rel=1e-9, abs=1e-12), col
 
 
+def loaded_random_files(db, d, prefix: str, count: int, rng, rows: int):
+    """``count`` random light curves ``<prefix><i>.dat`` written to ``d`` and loaded (dataset ``d.name``)."""
+    d.mkdir()
+    for i in range(count):
+        write_lc(d / f"{prefix}{i}.dat", random_rows(rng, rows))
+    load_files(db, list_files(d), d.name, jobs=1)
+    return d
+
+
 def test_lcfeats_columns_are_the_exercise_names_in_order(db):
     cols = [r[1] for r in db.execute("pragma table_info(lcFeats)")]
     assert cols == ["objId"] + FEATURE_COLUMNS
@@ -66,11 +75,7 @@ def test_generated_edge_cases(db, tmp_path):
 
 def test_features_are_incremental(db, tmp_path):
     rng = np.random.default_rng(3)
-    d = tmp_path / "inc"
-    d.mkdir()
-    for i in range(4):
-        write_lc(d / f"obj{i}.dat", random_rows(rng, 50))
-    load_files(db, list_files(d), "inc", jobs=1)
+    d = loaded_random_files(db, tmp_path / "inc", "obj", 4, rng, 50)
     assert compute(db).objects == 4
     assert compute(db).objects == 0                   # nothing changed: nothing recomputed
     write_lc(d / "obj2.dat", random_rows(rng, 70))    # one file changes
@@ -160,11 +165,7 @@ def test_a_load_between_computing_and_storing_leaves_the_object_to_the_next_run(
     from broker.features import compute_chunk, pending, store_chunk
 
     rng = np.random.default_rng(5)
-    d = tmp_path / "race"
-    d.mkdir()
-    for i in range(3):
-        write_lc(d / f"r{i}.dat", random_rows(rng, 60))
-    load_files(db, list_files(d), "race", jobs=1)
+    d = loaded_random_files(db, tmp_path / "race", "r", 3, rng, 60)
     rows = compute_chunk(db, pending(db))                   # as a worker would, before the load
     write_lc(d / "r1.dat", random_rows(rng, 45, mean=500.0))
     assert load_files(db, list_files(d), "race", jobs=1).loaded == 1
