@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="files for the executemany ceiling (parsed beforehand, in memory); 0 = all")
     p.add_argument("--baseline-objects", type=int, default=1000,
                    help="objects for the exercise's per-object features baseline; 0 = all")
-    p.add_argument("--gp-curves", type=int, default=200,
+    p.add_argument("--gp-curves", type=int, default=1000,
                    help="object-bands for the GP case (taken from the smallest size)")
     p.add_argument("--train-size", type=int, default=None,
                    help="predict case: train on the dataset of this size (default: the smallest of --sizes), loaded "

@@ -129,3 +129,62 @@ def gp_features(t, f, e, grid, mean, std, fit, mean_obs=None, std_obs=None):
         "chi2_red": chi2 / (n - 2),
         "converged": bool(fit.converged),
     }
+
+
+def _crossings(x0, y0, x1, y1, level):
+    """Vectorised :func:`_crossing`."""
+    dy = y1 - y0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = x0 + (level - y0) * (x1 - x0) / dy
+    return np.where(dy == 0, x0, x)
+
+
+def feature_table(grid, mean, n, f, e, mask, mean_obs, amplitude, length_scale, lml, converged):
+    """:func:`gp_features` of many bands at once, as a (B, len(FEATURE_NAMES)) float array.
+
+    ``grid``/``mean``: (B, G); ``f``, ``e``, ``mean_obs``: (B, nmax) padded, ``mask`` marks the
+    real points; the rest are (B,) per band.  ``None`` is stored as NaN and booleans as 0/1 (see
+    :func:`table_row_dict`).  Same definitions and arithmetic as :func:`gp_features`.
+    """
+    B, G = mean.shape
+    rows = np.arange(B)
+    J = np.arange(G)
+    k = np.argmax(mean, axis=1)
+    peak, peak_t = mean[rows, k], grid[rows, k]
+    half = 0.5 * peak
+    below = mean < half[:, None]
+    pre = np.where(below & (J < k[:, None]), J, -1).max(axis=1)  # last below half before peak
+    post = np.where(below & (J > k[:, None]), J, G).min(axis=1)  # first below half after it
+    censored = pre < 0
+    j0 = np.maximum(pre, 0)
+    j1 = np.minimum(j0 + 1, G - 1)
+    t_rise = np.where(censored, grid[:, 0],
+                      _crossings(grid[rows, j0], mean[rows, j0], grid[rows, j1], mean[rows, j1], half))
+    p1 = np.minimum(post, G - 1)
+    p0 = np.maximum(p1 - 1, 0)
+    t_dec = np.where(post < G, _crossings(grid[rows, p0], mean[rows, p0], grid[rows, p1],
+                                          mean[rows, p1], half), np.nan)
+    positive = peak > 0
+    chi2 = np.where(mask, ((f - mean_obs) / e) ** 2, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2_red = chi2 / (n - 2)
+    out = np.column_stack([
+        n, peak, peak_t,
+        np.where(positive, peak_t - t_rise, np.nan),
+        np.where(positive, censored, np.nan),
+        np.where(positive, t_dec - peak_t, np.nan),
+        length_scale, amplitude, lml, chi2_red, converged,
+    ]).astype(float)
+    bad = ~((n >= MIN_POINTS) & np.isfinite(amplitude) & (G > 0) & np.isfinite(mean).all(axis=1))
+    out[bad, 1:] = np.nan
+    return out
+
+
+def table_row_dict(row):
+    """The :func:`gp_features` dict of one row of :func:`feature_table` (or of NaN + n_points)."""
+    d = dict(zip(FEATURE_NAMES, row.tolist()))
+    d["n_points"] = int(d["n_points"])
+    for key in ("rise_censored", "converged"):
+        v = d[key]
+        d[key] = None if v != v else bool(v)
+    return d

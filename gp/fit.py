@@ -12,11 +12,15 @@ How the speed is obtained while following *the same optimiser path* as
   a padded batch (see :mod:`gp.likelihood`).  Same algorithm, same defaults
   (m=10, factr=1e7 (ftol=2.22e-9), pgtol=1e-5, maxls=20, maxiter=maxfun=15000),
   same start and bounds -> the same iterates up to floating-point rounding.
-* curves are bucketed by length so padding stays small;
+* curves are bucketed by length, with the cuts placed by a cost model
+  (padding against per-batch overhead);
 * the factorisation of the last evaluation is reused for prediction;
-* chunks of curves are spread over processes (``jobs``); while no worker
-  pool is running, a small batch is fitted in this process and the pool is
-  started and warmed up in the background, for the next call.
+* per-curve Python work (start values, grids, features) is vectorised per
+  bucket;
+* curves are spread over processes (``jobs``) as runs of similar lengths
+  with equal estimated cost, sent and returned as a few flat arrays; while
+  no worker pool is running, a small batch is fitted in this process and the
+  pool is started and warmed up in the background, for the next call.
 
 If scipy's private ``setulb`` is unavailable (a future scipy), a per-curve
 ``scipy.optimize.minimize`` fallback with the same fast likelihood is used.
@@ -29,10 +33,10 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import lapack
 
+from .features import FEATURE_NAMES, feature_table, table_row_dict
 from .kernel import SQRT5
-from .likelihood import CurveBatch, initial_theta, theta_bounds, tri_inv
+from .likelihood import LENGTH_SCALE_INIT, _MIN_EXP, CurveBatch, chol_inv, scratch, theta_bounds
 
 try:  # scipy >= 1.15 (C translation of L-BFGS-B, same reverse communication)
     from scipy.optimize import _lbfgsb as _lbfgsb_mod
@@ -50,8 +54,18 @@ _MAXLS = 20
 _MAXITER = 15000
 _MAXFUN = 15000
 
-_BUCKET = 16  # curves per padded batch
+_BUCKET = 96  # at most this many curves per padded batch ...
+_BUCKET_ELEMS = 500_000  # ... and covariance entries (curves x n**2; 4 MB per work array)
+# cost model for choosing the batches (seconds, measured on one core): per batch, and per
+# curve as a + b*n**2 + c*n**3 for padded length n (about 9 evaluations each)
+_COST_BATCH = 1.5e-3
+_COST_CURVE = (9 * 3e-6, 9 * 5.4e-9, 9 * 0.3e-9)
+# whole cost of a curve of n points (fit, prediction, features), c0 + c1*n + c3*n**3 seconds on
+# one core (fitted to timings): to give every process the same work
+_COST_SPLIT = (1.2e-4, 1.9e-6, 2.25e-9)
+_MIN_PER_JOB = 16  # curves: fewer per process are not worth sending
 _PRED_CHUNK = 60000  # grid x points elements per prediction chunk
+_LOG_LS0 = float(np.log(LENGTH_SCALE_INIT))  # initial log length scale, as initial_theta
 
 
 @dataclass
@@ -104,111 +118,85 @@ def _fittable(curve, min_points=1):
 # ----------------------------------------------------------------------
 # L-BFGS-B in lock-step over a batch
 # ----------------------------------------------------------------------
-class _LBFGSBState:
-    __slots__ = ("x", "f", "g", "wa", "iwa", "task", "ln_task", "lsave",
-                 "isave", "dsave", "nit", "nfev", "last_x")
-
-    def __init__(self, x0, lo, hi):
-        n = 2
-        self.x = np.clip(np.asarray(x0, dtype=np.float64), lo, hi)
-        self.f = 0.0
-        self.g = np.zeros(n, dtype=np.float64)
-        self.wa = np.zeros(2 * _M * n + 5 * n + 11 * _M * _M + 8 * _M, np.float64)
-        self.iwa = np.zeros(3 * n, dtype=np.int32)
-        self.task = np.zeros(2, dtype=np.int32)
-        self.ln_task = np.zeros(2, dtype=np.int32)
-        self.lsave = np.zeros(4, dtype=np.int32)
-        self.isave = np.zeros(44, dtype=np.int32)
-        self.dsave = np.zeros(29, dtype=np.float64)
-        self.nit = 0
-        self.nfev = 0
-        self.last_x = None
-
-
 _MSG = {4: "CONVERGENCE", 5: "STOP", 6: "WARNING", 7: "ERROR", 8: "ABNORMAL"}
 
 
 def _fit_bucket_lockstep(batch, theta0):
-    """Run scipy's L-BFGS-B for every curve of ``batch`` in lock-step."""
+    """Run scipy's L-BFGS-B for every curve of ``batch`` in lock-step.
+
+    Returns ``(theta, lml, task, nit, nfev, factor)``: final log
+    hyperparameters (B, 2), log-marginal likelihoods, scipy's task codes,
+    iteration and evaluation counts, and ``factor = (Li, alpha, have)``: the
+    factorisation of each curve's last evaluation, valid where ``have`` (the
+    last evaluation was at the final theta), see :func:`_factors`.
+    """
     bounds = theta_bounds()
     lo = bounds[:, 0].copy()
     hi = bounds[:, 1].copy()
     nbd = np.full(2, 2, dtype=np.int32)  # both bounds finite
-    B = batch.size
-    states = [_LBFGSBState(theta0[i], lo, hi) for i in range(B)]
-    cache_theta = np.full((B, 2), np.nan)
-    factor = [None] * B  # factorisation of each curve's last evaluation
-    done = np.zeros(B, dtype=bool)
+    B, n = batch.size, 2
+    X = np.clip(theta0, lo, hi)  # updated in place by setulb, one row per curve
+    Gr = np.zeros((B, n))
+    wa = np.zeros((B, 2 * _M * n + 5 * n + 11 * _M * _M + 8 * _M))
+    iwa = np.zeros((B, 3 * n), dtype=np.int32)
+    task = np.zeros((B, 2), dtype=np.int32)
+    ln_task = np.zeros((B, 2), dtype=np.int32)
+    lsave = np.zeros((B, 4), dtype=np.int32)
+    isave = np.zeros((B, 44), dtype=np.int32)
+    dsave = np.zeros((B, 29))
+    args = [(X[i], Gr[i], wa[i], iwa[i], task[i], lsave[i], isave[i], dsave[i], ln_task[i])
+            for i in range(B)]
+    fval = [0.0] * B
+    last = [None] * B  # x of each curve's last evaluation
+    Li = np.empty((B, batch.nmax, batch.nmax))  # factorisation of each curve's last evaluation
+    alpha = np.empty((B, batch.nmax))
+    nit = [0] * B
+    nfev = [0] * B
     setulb = _SETULB
+    active = list(range(B))
+    sub = batch
 
     # scipy's ScalarFunction evaluates at x0 first; setulb then asks for FG
     # at that same point (cached) -- one evaluation.
-    while True:
+    while active:
         need = []
-        for i in range(B):
-            if done[i]:
-                continue
-            s = states[i]
+        for i in active:
+            x, g, w, iw, tk, ls, isv, ds, lnt = args[i]
             while True:
-                setulb(_M, s.x, lo, hi, nbd, s.f, s.g, _FACTR, _PGTOL, s.wa,
-                       s.iwa, s.task, s.lsave, s.isave, s.dsave, _MAXLS,
-                       s.ln_task)
-                tk = s.task[0]
-                if tk == 3:  # FG
-                    lx = s.last_x
-                    if lx is not None and s.x[0] == lx[0] and s.x[1] == lx[1]:
+                setulb(_M, x, lo, hi, nbd, fval[i], g, _FACTR, _PGTOL, w, iw, tk, ls, isv, ds,
+                       _MAXLS, lnt)
+                code = tk[0]
+                if code == 3:  # FG
+                    if x.tolist() == last[i]:
                         continue  # ScalarFunction cache hit
                     need.append(i)
                     break
-                elif tk == 1:  # NEW_X
-                    s.nit += 1
-                    if s.nit >= _MAXITER:
-                        s.task[0] = 5
-                        s.task[1] = 504
-                    elif s.nfev > _MAXFUN:
-                        s.task[0] = 5
-                        s.task[1] = 502
+                if code == 1:  # NEW_X
+                    nit[i] += 1
+                    if nit[i] >= _MAXITER:
+                        tk[0], tk[1] = 5, 504
+                    elif nfev[i] > _MAXFUN:
+                        tk[0], tk[1] = 5, 502
                     continue
-                else:
-                    done[i] = True
-                    break
+                break  # converged / stopped
         if not need:
             break
-        idx = np.asarray(need)
-        th = np.array([states[i].x for i in need])
+        if need != active:  # fewer curves left: evaluate only those
+            sub = batch if len(need) == B else batch.take(need)
+            active = need
         keep = {}
-        lml, g = batch.lml(th, idx=None if len(need) == B else idx, grad=True,
-                           keep=keep)
-        for k, i in enumerate(need):
-            s = states[i]
-            factor[i] = (keep, k)
-            s.f = float(-lml[k]) if np.isfinite(lml[k]) else np.inf
-            s.g = np.ascontiguousarray(-g[k], dtype=np.float64)
-            s.last_x = s.x.copy()
-            s.nfev += 1
-        cache_theta[idx] = th
-
-    out = []
-    reuse = []
-    for i, s in enumerate(states):
-        lx = s.last_x
-        if (factor[i] is not None and lx is not None and s.x[0] == lx[0]
-                and s.x[1] == lx[1] and np.isfinite(s.f)):
-            keep, k = factor[i]
-            reuse.append((keep["Li"][k], keep["alpha"][k]))
-        else:
-            reuse.append(None)
-        tk = int(s.task[0])
-        out.append(FitResult(
-            amplitude=float(np.exp(s.x[0])),
-            length_scale=float(np.exp(s.x[1])),
-            log_marginal_likelihood=float(-s.f),
-            converged=(tk == 4),
-            n_iter=s.nit,
-            n_eval=s.nfev,
-            message=_MSG.get(tk, str(tk)),
-        ))
-    return out, reuse
+        th = X[need]
+        lml, g = sub.lml(th, keep=keep)
+        rows = slice(None) if len(need) == B else need
+        Gr[rows] = -g
+        Li[rows] = keep["Li"]
+        alpha[rows] = keep["alpha"]
+        for i, f, x in zip(need, (-lml).tolist(), th.tolist()):
+            fval[i] = f if math.isfinite(f) else math.inf
+            last[i] = x
+            nfev[i] += 1
+    have = np.array([fval[i] != math.inf and X[i].tolist() == last[i] for i in range(B)])
+    return X, -np.array(fval), task[:, 0].copy(), nit, nfev, (Li, alpha, have)
 
 
 def _fit_bucket_minimize(batch, theta0):  # pragma: no cover - fallback path
@@ -216,26 +204,50 @@ def _fit_bucket_minimize(batch, theta0):  # pragma: no cover - fallback path
     from scipy.optimize import minimize
 
     bounds = theta_bounds()
-    out = []
+    X = np.empty((batch.size, 2))
+    lml = np.empty(batch.size)
+    task = np.empty(batch.size, dtype=int)
+    nit, nfev = [], []
     for i in range(batch.size):
-        def obj(th, i=i):
-            l, g = batch.lml(th.reshape(1, 2), idx=[i], grad=True)
+        one = batch.take([i])
+
+        def obj(th):
+            l, g = one.lml(th.reshape(1, 2))
             return -l[0], -g[0]
 
         r = minimize(obj, theta0[i], method="L-BFGS-B", jac=True, bounds=bounds)
-        out.append(FitResult(float(np.exp(r.x[0])), float(np.exp(r.x[1])),
-                             float(-r.fun), bool(r.success), int(r.nit),
-                             int(r.nfev), str(r.message)))
-    return out, [None] * len(out)
+        X[i], lml[i], task[i] = r.x, -r.fun, 4 if r.success else 6
+        nit.append(int(r.nit))
+        nfev.append(int(r.nfev))
+    return X, lml, task, nit, nfev, None
 
 
-def _nan_fit(msg):
-    return FitResult(np.nan, np.nan, np.nan, False, 0, 0, msg)
+def _buckets(ns, max_size=_BUCKET, max_elems=_BUCKET_ELEMS):
+    """Index arrays of curves with similar lengths, one per padded batch.
 
-
-def _buckets(ns, size=_BUCKET):
+    Curves are sorted by length and cut where the modelled cost is least
+    (dynamic programming): a batch costs a fixed ``_COST_BATCH`` (its
+    rounds of numpy calls) plus, per curve, a cost growing with the padded
+    length (elementwise work ~n**2, factorisations ~n**3).  Bigger batches
+    mean fewer rounds, more similar lengths less padding.
+    """
     order = np.argsort(ns, kind="stable")
-    return [order[i : i + size] for i in range(0, len(order), size)]
+    n = ns[order].astype(float)
+    per_curve = _COST_CURVE[0] + _COST_CURVE[1] * n ** 2 + _COST_CURVE[2] * n ** 3
+    N = len(n)
+    best = np.zeros(N + 1)  # best[j]: cost of the first j curves
+    cut = np.zeros(N + 1, dtype=int)
+    for j in range(1, N + 1):
+        # batch order[i:j] (i >= lo) has padded length n[j-1]
+        lo = max(0, j - max_size, j - max(1, int(max_elems // n[j - 1] ** 2)))
+        cost = best[lo:j] + (j - np.arange(lo, j)) * per_curve[j - 1]
+        k = int(np.argmin(cost))
+        best[j], cut[j] = cost[k] + _COST_BATCH, lo + k
+    out = []
+    while N > 0:
+        out.append(order[cut[N]:N])
+        N = cut[N]
+    return out[::-1]
 
 
 def fit_batch(curves, jobs=None):
@@ -253,69 +265,72 @@ def fit_batch(curves, jobs=None):
 # ----------------------------------------------------------------------
 # prediction
 # ----------------------------------------------------------------------
-def _predict_bucket(batch, fits, grids, reuse=None):
-    """Posterior mean/std on ``grids`` (B, G) plus mean/var at observations.
+def _factors(batch, theta, factor=None):
+    """``(Li, alpha, ok)`` at ``theta`` (B, 2): inverse Cholesky factors,
+    ``K^-1 f`` and positive-definiteness.  ``factor = (Li, alpha, have)``
+    (from the optimiser) is used where ``have``; the rest is computed."""
+    if factor is None:
+        B, nmax = batch.size, batch.nmax
+        factor = (np.empty((B, nmax, nmax)), np.empty((B, nmax)), np.zeros(B, dtype=bool))
+    Li, alpha, have = factor
+    ok = np.ones(batch.size, dtype=bool)
+    missing = np.nonzero(~have)[0]
+    if len(missing):
+        sub = batch if len(missing) == batch.size else batch.take(missing)
+        K, _ = sub.kernel_matrices(theta[missing], grad=False)
+        L, good = chol_inv(K)
+        Li[missing] = L
+        alpha[missing] = np.einsum("bji,bj->bi", L, np.einsum("bij,bj->bi", L, sub.f))
+        ok[missing] = good
+    return Li, alpha, ok
 
-    ``reuse[k]``: optional ``(Li, alpha)`` of curve k from the optimiser's
-    last evaluation at the fitted theta (saves a factorisation).
+
+def _predict_bucket(batch, theta, grids, factor=None):
+    """Posterior mean/var on ``grids`` (B, G) plus mean/var at observations.
+
+    ``theta``: (B, 2) fitted log hyperparameters; ``factor``: see :func:`_factors`.
     """
-    theta = np.array([[math.log(r.amplitude), math.log(r.length_scale)] for r in fits])
-    B, nmax = batch.size, batch.nmax
-    good = np.ones(B, dtype=bool)
-    if reuse is not None and all(r is not None for r in reuse):
-        Li = np.empty((B, nmax, nmax))
-        alpha = np.empty((B, nmax))
-        for k, (l_, a_) in enumerate(reuse):
-            Li[k] = l_
-            alpha[k] = a_
-    else:
-        K, _, noise = batch.kernel_matrices(theta, grad=False)
-        try:
-            L = np.linalg.cholesky(K)
-        except np.linalg.LinAlgError:
-            L = np.empty_like(K)
-            for b in range(B):
-                c, info = lapack.dpotrf(K[b], lower=1, clean=1)
-                L[b] = c
-                if info != 0:
-                    good[b] = False
-                    L[b] = np.eye(nmax)
-        Li = tri_inv(L)
-        alpha = np.einsum("bji,bj->bi", Li, np.einsum("bij,bj->bi", Li, batch.f))
+    Li, alpha, good = _factors(batch, theta, factor)
+    # padding: zero rows of Li (and alpha ~ 0) -> padded points contribute
+    # nothing, whatever their time; give them a real one (no huge distances)
+    Li *= batch.mask[:, :, None]
+    tp = np.where(batch.mask, batch.t, batch.t[:, :1])
     a = np.exp(theta[:, 0])
-    neg_c = -SQRT5 / np.exp(theta[:, 1])
+    c = SQRT5 / np.exp(theta[:, 1])
     B, G = grids.shape
     mean = np.empty((B, G))
     var = np.empty((B, G))
-    LiT = np.swapaxes(Li, 1, 2)
+    # -r = -c|t - g| in the layout (B, n, G): long inner loops, no transposes
+    ct = tp * c[:, None]
+    cg = grids * c[:, None]
     step = max(1, _PRED_CHUNK // max(1, G * batch.nmax))
+    shape = (min(step, B), batch.nmax, G)
+    nr_, ks_, poly_, w_ = (scratch(name, shape) for name in ("p_nr", "p_ks", "p_poly", "p_w"))
     for s in range(0, B, step):  # chunks that stay in cache
         sl = slice(s, s + step)
-        nr = grids[sl, :, None] - batch.t[sl, None, :]
+        m = len(range(*sl.indices(B)))
+        nr, Ks, poly, W = nr_[:m], ks_[:m], poly_[:m], w_[:m]
+        np.subtract(ct[sl, :, None], cg[sl, None, :], out=nr)
         np.abs(nr, out=nr)
-        nr *= neg_c[sl, None, None]              # -r
-        Ks = np.exp(nr)
-        poly = nr * nr
-        poly *= 1.0 / 3.0
-        poly -= nr
-        poly += 1.0
-        Ks *= poly                               # unit-amplitude k(grid, t)
-        Ks *= batch.mask[sl, None, :]
-        mean[sl] = np.einsum("bgi,bi->bg", Ks, alpha[sl]) * a[sl, None]
-        V = np.matmul(Ks, LiT[sl])
-        var[sl] = a[sl, None] - a[sl, None] ** 2 * np.einsum("bgi,bgi->bg", V, V)
+        np.negative(nr, out=nr)                  # -r
+        np.maximum(nr, _MIN_EXP, out=Ks)         # (exp(< -708) is slow)
+        np.exp(Ks, out=Ks)
+        np.multiply(nr, 1.0 / 3.0, out=poly)
+        poly -= 1.0
+        poly *= nr
+        poly += 1.0                              # 1 + r + r**2/3
+        Ks *= poly                               # unit-amplitude k(t, grid)
+        mean[sl] = np.matmul(alpha[sl, None, :], Ks)[:, 0, :] * a[sl, None]
+        np.matmul(Li[sl], Ks, out=W)
+        var[sl] = a[sl, None] - a[sl, None] ** 2 * np.einsum("bng,bng->bg", W, W)
     # observations: f - noise*alpha and noise - noise^2 diag(K^-1)
     kd = np.einsum("bji,bji->bi", Li, Li)
     mean_obs = batch.f - batch.noise * alpha
     var_obs = batch.noise - batch.noise ** 2 * kd
     if not good.all():
-        mean[~good] = np.nan
-        var[~good] = np.nan
-        mean_obs[~good] = np.nan
-        var_obs[~good] = np.nan
+        for arr in (mean, var, mean_obs, var_obs):
+            arr[~good] = np.nan
     return mean, var, mean_obs, var_obs
-
-
 
 
 def _clip_var(var):
@@ -342,7 +357,8 @@ def predict(t, f, e, fit, grid=None, n_grid=200, return_obs=False):
         obs = np.full(t.shape, np.nan)
         return (grid, nan, nan, obs, obs) if return_obs else (grid, nan, nan)
     batch = CurveBatch([(t, f, e)])
-    m, v, mo, vo = _predict_bucket(batch, [fit], grid[None, :])
+    theta = np.log([[fit.amplitude, fit.length_scale]])
+    m, v, mo, vo = _predict_bucket(batch, theta, grid[None, :])
     std = np.sqrt(_clip_var(v[0]))
     if return_obs:
         return grid, m[0], std, mo[0], np.sqrt(_clip_var(vo[0]))
@@ -352,53 +368,130 @@ def predict(t, f, e, fit, grid=None, n_grid=200, return_obs=False):
 # ----------------------------------------------------------------------
 # all in one
 # ----------------------------------------------------------------------
-def _fit_predict_serial(curves, n_grid, features, min_points):
-    from .features import gp_features, nan_features
+def _initial_theta(batch):
+    """``initial_theta`` of every curve of ``batch``: the median is the mean of
+    the middle one or two sorted errors, exactly as ``np.median``."""
+    s = np.sort(np.where(batch.mask, batch.e, np.inf), axis=1)
+    rows = np.arange(batch.size)
+    med = (s[rows, (batch.n - 1) // 2] + s[rows, batch.n // 2]) / 2
+    with np.errstate(divide="ignore"):
+        return np.column_stack([np.log(0.5 * med ** 2), np.full(batch.size, _LOG_LS0)])
 
+
+def _grids(batch, ng):
+    """``np.linspace(t.min(), t.max(), ng)`` of every curve, in one call.  (A
+    curve with all times equal is filled apart: in a vectorised linspace, it
+    would change the rounding of the others.)"""
+    tmin = np.where(batch.mask, batch.t, np.inf).min(axis=1)
+    tmax = np.where(batch.mask, batch.t, -np.inf).max(axis=1)
+    flat = tmax == tmin
+    grids = np.empty((batch.size, ng))
+    grids[~flat] = np.linspace(tmin[~flat], tmax[~flat], ng, axis=1)
+    grids[flat] = tmin[flat, None]
+    return grids
+
+
+def _fittable_all(curves, min_points):
+    """``_fittable`` of every curve (one vectorised check when all data are valid)."""
+    min_points = max(min_points, 1)
+    ok = [len(t) >= min_points and len(f) == len(t) == len(e) for t, f, e in curves]
+    if curves and all(len(f) == len(t) == len(e) for t, f, e in curves):
+        t, f, e = (np.concatenate(a) for a in zip(*curves))
+        if np.isfinite(t).all() and np.isfinite(f).all() and np.isfinite(e).all() and (e > 0).all():
+            return ok
+    return [o and _fittable(c, min_points) for o, c in zip(ok, curves)]
+
+
+def _fit_predict_table(curves, n_grid, features, min_points):
+    """Fit, predict and compute features of ``curves``; results as a few arrays
+    (cheap to send between processes; see :func:`_results`)."""
     curves = [_clean(c) for c in curves]
     N = len(curves)
-    out = [None] * N
-    ok = []
-    for i, c in enumerate(curves):
-        if _fittable(c, min_points):
-            ok.append(i)
-        else:
-            fr = _nan_fit("not fitted: too few points or invalid data")
-            nan = np.full(n_grid, np.nan)
-            grid = (np.linspace(c[0].min(), c[0].max(), n_grid)
-                    if len(c[0]) and np.all(np.isfinite(c[0])) else nan.copy())
-            out[i] = GPResult(grid, nan, nan.copy(), fr,
-                              nan_features(len(c[0])) if features else {})
-    ns = np.array([len(curves[i][0]) for i in ok], dtype=int)
+    ng = max(n_grid, 1) if (n_grid > 0 or features) else 0
+    out = {
+        "grid": np.full((N, ng), np.nan), "mean": np.full((N, ng), np.nan),
+        "std": np.full((N, ng), np.nan), "fit": np.full((N, 3), np.nan),
+        "task": np.zeros(N, dtype=np.int32), "count": np.zeros((N, 2), dtype=np.int64),
+        "features": np.full((N, len(FEATURE_NAMES)), np.nan) if features else None,
+        "n_grid": n_grid, "fitted": np.zeros(N, dtype=bool),
+    }
+    ns = np.array([len(c[0]) for c in curves], dtype=int)
+    if features:
+        out["features"][:, 0] = ns
+    ok = np.nonzero(_fittable_all(curves, min_points))[0]
+    for i in np.setdiff1d(np.arange(N), ok):  # not fitted: grid only
+        t = curves[i][0]
+        if len(t) and ng and np.all(np.isfinite(t)):
+            out["grid"][i] = np.linspace(t.min(), t.max(), ng)
     fitter = _fit_bucket_lockstep if _SETULB is not None else _fit_bucket_minimize
-    for b in _buckets(ns):
-        ids = [ok[j] for j in b]
+    for b in _buckets(ns[ok]):
+        ids = ok[b]
         batch = CurveBatch([curves[i] for i in ids])
-        theta0 = np.array([initial_theta(curves[i][2]) for i in ids])
-        fits, reuse = fitter(batch, theta0)
-        if n_grid > 0 or features:
-            ng = max(n_grid, 1)
-            grids = np.array([np.linspace(curves[i][0].min(), curves[i][0].max(), ng)
-                              for i in ids])
-            mean, var, mobs, vobs = _predict_bucket(batch, fits, grids, reuse)
-            std = np.sqrt(_clip_var(var))
-        for k, i in enumerate(ids):
-            if n_grid > 0:
-                g, m, s = grids[k], mean[k], std[k]
-            else:
-                g = m = s = np.empty(0)
-            feats = {}
-            if features:
-                n = batch.n[k]
-                feats = gp_features(curves[i][0], curves[i][1], curves[i][2],
-                                    grids[k], mean[k], std[k], fits[k],
-                                    mean_obs=mobs[k, :n],
-                                    std_obs=np.sqrt(_clip_var(vobs[k, :n])))
-            out[i] = GPResult(g, m, s, fits[k], feats)
+        theta, lml, task, nit, nfev, factor = fitter(batch, _initial_theta(batch))
+        amp, ls = np.exp(theta[:, 0]), np.exp(theta[:, 1])
+        out["fit"][ids] = np.column_stack([amp, ls, lml])
+        out["task"][ids] = task
+        out["count"][ids] = np.column_stack([nit, nfev])
+        out["fitted"][ids] = True
+        if not ng:
+            continue
+        grids = _grids(batch, ng)
+        mean, var, mobs, vobs = _predict_bucket(batch, theta, grids, factor)
+        out["grid"][ids], out["mean"][ids] = grids, mean
+        out["std"][ids] = np.sqrt(_clip_var(var))
+        if features:
+            out["features"][ids] = feature_table(
+                grids, mean, batch.n, batch.f, batch.e, batch.mask, mobs, amp, ls, lml, task == 4)
     return out
 
 
-_CONTROLLER = []
+def _results(table):
+    """The list of :class:`GPResult` of a :func:`_fit_predict_table` table."""
+    n_grid, feats = table["n_grid"], table["features"]
+    empty = np.empty(0)
+    fits = table["fit"].tolist()
+    tasks = table["task"].tolist()
+    counts = table["count"].tolist()
+    out = []
+    for i, fitted in enumerate(table["fitted"].tolist()):
+        if fitted:
+            tk = tasks[i]
+            fr = FitResult(*fits[i], tk == 4, *counts[i], _MSG.get(tk, str(tk)))
+        else:
+            fr = FitResult(math.nan, math.nan, math.nan, False, 0, 0,
+                           "not fitted: too few points or invalid data")
+        if n_grid > 0:
+            g, m, s = table["grid"][i], table["mean"][i], table["std"][i]
+        else:
+            g = m = s = empty
+        out.append(GPResult(g, m, s, fr, table_row_dict(feats[i]) if feats is not None else {}))
+    return out
+
+
+def _fit_predict_serial(curves, n_grid, features, min_points):
+    return _results(_fit_predict_table(curves, n_grid, features, min_points))
+
+
+def _fit_predict_flat(t, f, e, lengths, n_grid, features, min_points):
+    """Worker task: the curves as concatenated arrays plus their lengths."""
+    cuts = np.cumsum(lengths)[:-1]
+    curves = list(zip(np.split(t, cuts), np.split(f, cuts), np.split(e, cuts)))
+    with _one_blas_thread():
+        return _fit_predict_table(curves, n_grid, features, min_points)
+
+
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries (finding them takes
+    ~10 ms, so it is done once, when this module is imported)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().select(user_api="blas")
+    except Exception:  # pragma: no cover - no threadpoolctl
+        return None
+
+
+_CONTROLLER = _blas_controller()
 
 
 def _one_blas_thread():
@@ -406,17 +499,13 @@ def _one_blas_thread():
     spin and steal the other core).  No-op without threadpoolctl."""
     import contextlib
 
-    try:
-        if not _CONTROLLER:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        return _CONTROLLER[0].limit(limits=1, user_api="blas")
-    except Exception:  # pragma: no cover
+    if _CONTROLLER is None:  # pragma: no cover
         return contextlib.nullcontext()
+    return _CONTROLLER.limit(limits=1)
 
 
-_SERIAL_MAX = 1500  # curves: below this, a cold pool is not worth waiting for
+# curves: below this, a cold pool (~0.4 s to start and warm up) is not worth waiting for
+_SERIAL_MAX = 2500
 
 
 def _warm_up():
@@ -461,6 +550,18 @@ def shutdown():
     _shutdown()
 
 
+def _split(ns, jobs):
+    """Curve indices for ``jobs`` processes: runs of the curves sorted by length,
+    of equal modelled cost.  (Each process then gets a narrow range of lengths:
+    less padding and fewer batches than dealing the curves round-robin.)"""
+    order = np.argsort(ns, kind="stable")
+    n = ns[order].astype(float)
+    c0, c1, c3 = _COST_SPLIT
+    cum = np.cumsum(c0 + c1 * n + c3 * n ** 3)
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, jobs) / jobs)
+    return [p for p in np.split(order, cuts) if len(p)]
+
+
 def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3):
     """Fit, predict on an ``n_grid``-point grid and compute features.
 
@@ -475,7 +576,7 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     curves = list(curves)
     if jobs is None:
         jobs = os.cpu_count() or 1
-    jobs = max(1, min(int(jobs), len(curves) // _BUCKET + 1))
+    jobs = max(1, min(int(jobs), len(curves) // _MIN_PER_JOB + 1))
     if jobs > 1 and len(curves) <= _SERIAL_MAX and not _pool_ready(jobs):
         # Starting the worker interpreters (~0.5 s CPU each) costs more than
         # fitting a small batch here: fit in this process, then start and
@@ -488,17 +589,17 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     if jobs == 1:
         with _one_blas_thread():
             return _fit_predict_serial(curves, n_grid, features, min_points)
-    # deal curves round-robin by length so every worker gets similar work
-    ns = np.array([len(c[0]) for c in curves])
-    order = np.argsort(ns, kind="stable")
-    parts = [order[j::jobs] for j in range(jobs)]
     from broker.workers import get_pool
 
-    results = get_pool(jobs).map(_fit_predict_serial,
-                                 [([curves[i] for i in p], n_grid, features, min_points)
-                                  for p in parts])
+    curves = [_clean(c) for c in curves]
+    ns = np.array([len(c[0]) for c in curves])
+    parts = _split(ns, jobs)
+    tasks = [(*(np.concatenate([curves[i][k] for i in p]) for k in range(3)), ns[p],
+              n_grid, features, min_points) for p in parts]
+    tables = get_pool(jobs).map(_fit_predict_flat, tasks)
     out = [None] * len(curves)
-    for p, res in zip(parts, results):
-        for i, r in zip(p, res):
+    for p, table in zip(parts, tables):
+        for i, r in zip(p, _results(table)):
             out[i] = r
     return out
+

@@ -254,3 +254,52 @@ def test_gp_features_direct_call_with_too_few_points():
     ft = gp_features(np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([1.0, 1.0]),
                      None, None, None, None)
     assert ft["n_points"] == 2 and math.isnan(ft["peak_time"])
+
+
+# ---------------------------------------------------------------- batching internals
+def test_feature_table_equals_gp_features():
+    """The vectorised features of fit_predict_many equal gp_features of each curve."""
+    rng = np.random.default_rng(5)
+    curves = [bump_curve(rng, t0=t0, n=n) for t0, n in ((30.0, 45), (55.0, 12), (100.0, 30))]
+    t = np.linspace(0, 30, 20)
+    curves += [(t, 3.0 * t + 10.0, np.ones_like(t)), (t, np.zeros_like(t), np.ones_like(t)),
+               (t, -np.ones_like(t), np.ones_like(t))]
+    for r, (t, f, e) in zip(fit_predict_many(curves, jobs=1), curves):
+        ref = gp_features(t, f, e, r.grid, r.mean, r.std, r.fit)
+        assert set(ref) == set(r.features)
+        for k, v in ref.items():
+            w = r.features[k]
+            if isinstance(v, float) and math.isnan(v):
+                assert math.isnan(w), k
+            elif isinstance(v, float):
+                assert w == pytest.approx(v, rel=1e-9, abs=1e-12), k
+            else:
+                assert w == v and type(w) is type(v), k
+
+
+def test_buckets_partition_curves_by_length():
+    from gp.fit import _buckets
+
+    rng = np.random.default_rng(6)
+    ns = np.r_[rng.integers(3, 80, 500), np.full(20, 400)]
+    parts = _buckets(ns, max_size=50, max_elems=100_000)
+    idx = np.concatenate(parts)
+    assert sorted(idx.tolist()) == list(range(len(ns)))
+    for p in parts:
+        assert 1 <= len(p) <= 50
+        assert len(p) == 1 or len(p) * ns[p].max() ** 2 <= 100_000
+    assert np.all(np.diff(ns[idx]) >= 0)  # contiguous runs of the sorted lengths
+
+
+def test_chol_inv_flags_matrices_that_are_not_positive_definite():
+    from gp.likelihood import chol_inv
+
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(3, 6, 6))
+    K = A @ np.swapaxes(A, 1, 2) + 6 * np.eye(6)
+    K[1] = -np.eye(6)
+    ref = np.linalg.inv(np.linalg.cholesky(K[[0, 2]]))
+    Li, ok = chol_inv(K.copy())
+    assert ok.tolist() == [True, False, True]
+    np.testing.assert_allclose(Li[[0, 2]], ref, rtol=1e-10, atol=1e-12)
+    assert np.array_equal(Li[1], np.eye(6))
