@@ -56,7 +56,7 @@ def make_corpus_dir(tmp_path: Path) -> tuple[Path, list[Path]]:
     os.symlink(d / "nowhere.dat", d / "46_broken_symlink.dat")
     with open(os.fsencode(d) + b"/47_caf\xe9.dat", "wb") as fh:  # a name that is not UTF-8
         fh.write(good.replace(b"#ID:40", b"#ID:47"))
-    paths = list_files(d)
+    paths = [Path(p) for p in list_files(d)]
     (d / "43_vanished.dat").unlink()  # vanishes between the listing and the read
     return d, paths
 
