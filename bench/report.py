@@ -69,7 +69,7 @@ def finish(res: dict) -> None:
         if s and s.get("memory_ratio") is not None:
             targets.append({"case": case, "size": None,
                             "target": f"streams: peak memory (command + workers) does not grow with the number of "
-                                      f"files (≤ {FLAT:g}× counted as flat), {s['from']:,} → {s['to']:,}",
+                                      f"files (≤ {FLAT:g}× counted as flat), {s['memory_from']:,} → {s['to']:,}",
                             "need": FLAT, "value": s["memory_ratio"], "display": fmt_ratio(s["memory_ratio"]),
                             "met": s["memory_ratio"] <= FLAT})
     res["targets"] = targets
@@ -104,9 +104,15 @@ def _scaling(res: dict) -> dict:
                          "total_peak_mib": _total_mem(mb)})
         s = {"sizes": rows}
         if len(rows) >= 2:
-            lo, hi = rows[0], rows[-1]
+            lo, mid, hi = rows[0], rows[-2], rows[-1]
+            # memory: between the two largest sizes, where every fixed-size part (the page caches,
+            # the worker processes, which a run of one chunk does not start) is in play in both
             s.update({"from": lo["size"], "to": hi["size"], "ratio": hi["s_per_mrow"] / lo["s_per_mrow"],
-                      "memory_ratio": ratio(hi["total_peak_mib"], lo["total_peak_mib"])})
+                      "memory_from": mid["size"], "memory_ratio": ratio(hi["total_peak_mib"], mid["total_peak_mib"]),
+                      "memory_ratio_smallest": ratio(hi["total_peak_mib"], lo["total_peak_mib"])})
+            if mid["total_peak_mib"] is not None and hi["total_peak_mib"] is not None and hi["size"] > mid["size"]:
+                s["bytes_per_file"] = ((hi["total_peak_mib"] - mid["total_peak_mib"]) * 2**20
+                                       / (hi["size"] - mid["size"]))
         out[case] = s
     return out
 
@@ -288,8 +294,13 @@ def markdown(res: dict) -> str:
         for case in ("load", "features"):
             s = sc.get(case, {})
             if s.get("ratio") is not None:
+                per_file = s.get("bytes_per_file")
                 L.append(f"- {case}: time per row at {s['to']:,} ÷ at {s['from']:,} objects = "
-                         f"{s['ratio']:.2f} (target ≤ {FLAT:g}); peak memory ratio "
-                         f"{fmt_ratio(s.get('memory_ratio'))}.")
+                         f"{s['ratio']:.2f} (target ≤ {FLAT:g}); peak memory at {s['to']:,} ÷ at "
+                         f"{s['memory_from']:,} objects = {fmt_ratio(s.get('memory_ratio'))}"
+                         + (f" ({per_file:,.0f} bytes per extra file)" if per_file is not None else "")
+                         + f"; ÷ at {s['from']:,} = {fmt_ratio(s.get('memory_ratio_smallest'))} (the smallest run "
+                           "has not yet filled the fixed-size page caches and, for features, is one chunk "
+                           "computed without worker processes).")
         L.append("")
     return "\n".join(L) + "\n"
