@@ -89,7 +89,8 @@ def git() -> dict:
     head = cmd("rev-parse", "HEAD")
     if head is None or head.returncode != 0:
         return {"commit": None}
-    diff = cmd("diff", "--quiet", "HEAD", "--")
+    # the previous run's results are not code: they differ from HEAD whenever it was not committed
+    diff = cmd("diff", "--quiet", "HEAD", "--", ".", ":!bench/results.md", ":!bench/results.json")
     return {"commit": head.stdout.strip(), "tracked_changes": None if diff is None else diff.returncode != 0}
 
 
