@@ -9,12 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from broker import datasets
+from broker import datasets, default_jobs
 from broker.errors import UserError
-
-
-def _default_jobs() -> int:
-    return os.cpu_count() or 1
 
 
 def cmd_load(args) -> int:
@@ -98,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("data", help="directory of light-curve files (t pb flux dflux tables)")
     sp.add_argument("--dataset", help="dataset name (default: the directory's name)")
     sp.add_argument("--pattern", default="*", help="file name pattern inside the directory (default: *)")
-    sp.add_argument("--jobs", type=int, default=_default_jobs(), help="parser processes beside the writer (default: cores; 0 parses in this process)")
+    sp.add_argument("--jobs", type=int, default=default_jobs(), help="parser processes beside the writer (default: cores; 0 parses in this process)")
 
     sp = command("labels", cmd_labels, "load a name,label CSV into lcLabels for one dataset")
     db_arg(sp)
@@ -108,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = command("features", cmd_features, "compute lcFeats inside SQLite for objects that need them")
     db_arg(sp)
     sp.add_argument("--dataset", help="only this dataset (default: all)")
-    sp.add_argument("--jobs", type=int, default=_default_jobs(),
+    sp.add_argument("--jobs", type=int, default=default_jobs(),
                     help="processes computing, this one (which also writes) included (default: cores; 1: no workers)")
 
     sp = command("sql", cmd_sql, "run read-only SQL (with MiniBroker's functions); no query opens a shell")

@@ -18,7 +18,6 @@ Small runs stay in this process: starting the workers costs more than it saves.
 """
 
 import json
-import os
 import queue
 import sys
 import threading
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 import apsw
 import orjson
 
+from broker import default_jobs
 from broker.db import connect, immediate
 from broker.sqlfiles import render
 
@@ -40,10 +40,6 @@ CHUNKS_AHEAD = 2  # computed chunks waiting per worker: bounds memory
 class FeatureRun:
     objects: int
     seconds: float
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def pending(conn: apsw.Connection, dataset: str | None = None) -> list[int]:

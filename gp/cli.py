@@ -1,8 +1,6 @@
 """``minibroker gp``: GP-interpolate the object-bands that need it (``make gp``)."""
 
-import os
-
-from broker import datasets
+from broker import datasets, default_jobs
 from broker.errors import UserError
 
 
@@ -10,7 +8,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--db", default="broker.db", help="database file (default: broker.db)")
     parser.add_argument("--dataset", help="only this dataset (default: all)")
     parser.add_argument("--grid", type=int, default=200, help="grid points per band (default: 200)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help="worker processes (default: cores)")
 
 

@@ -29,10 +29,11 @@ If scipy's private ``setulb`` is unavailable (a future scipy), a per-curve
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from broker import default_jobs
 
 from .features import FEATURE_NAMES, feature_table, table_row_dict
 from .kernel import SQRT5
@@ -566,7 +567,7 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     """Fit, predict on an ``n_grid``-point grid and compute features.
 
     ``curves``: list of ``(t, f, e)``.  ``jobs``: number of processes
-    (None -> ``os.cpu_count()``, 1 -> this process only).  Curves with
+    (None -> ``broker.default_jobs()``, the cores; 1 -> this process only).  Curves with
     fewer than ``min_points`` points (or invalid data) are not fitted: they
     get NaN hyperparameters, NaN mean/std and NaN features.
 
@@ -575,7 +576,7 @@ def fit_predict_many(curves, n_grid=200, jobs=None, features=True, min_points=3)
     """
     curves = list(curves)
     if jobs is None:
-        jobs = os.cpu_count() or 1
+        jobs = default_jobs()
     jobs = max(1, min(int(jobs), len(curves) // _MIN_PER_JOB + 1))
     if jobs > 1 and len(curves) <= _SERIAL_MAX and not _pool_ready(jobs):
         # Starting the worker interpreters (~0.5 s CPU each) costs more than

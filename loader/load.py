@@ -28,6 +28,7 @@ from pathlib import Path
 import apsw
 from tqdm import tqdm
 
+from broker import default_jobs
 from broker.db import checkpoint
 from broker.workers import get_pool
 from broker.migrations import utc_now
@@ -85,7 +86,7 @@ def load_files(conn: apsw.Connection, paths: list[str | Path], dataset: str, *, 
     them into ``dataset``."""
     report = LoadReport(files=len(paths))
     start = time.perf_counter()
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    jobs = default_jobs() if jobs is None else jobs
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     # provenance records absolute paths (list_files gives them: then these are the same strings)
     paths = _one_path_per_name([p if isinstance(p, str) and os.path.isabs(p) else os.path.abspath(p)
