@@ -70,7 +70,9 @@ def _fresh(db: Path):
     return connect(db)
 
 
-def run_per_row(files: list[Path], db: Path, dataset: str = "bench") -> dict:
+def _exercise_way(files: list[Path], db: Path, dataset: str, insert_file) -> dict:
+    """The exercise's load: per file, pandas reads it, one ``objects`` row, then ``insert_file(conn,
+    objId, df)`` inserts its rows; one transaction committed at the end."""
     conn = _fresh(db)
     rows = 0
     start = time.perf_counter()
@@ -78,34 +80,36 @@ def run_per_row(files: list[Path], db: Path, dataset: str = "bench") -> dict:
     for path in files:
         df = _read(path)
         obj = conn.execute(INSERT_OBJ, (dataset, path.stem)).fetchone()[0]
-        for t, pb, flux, dflux in zip(df["t"].tolist(), df["pb"].tolist(), df["flux"].tolist(),
-                                      df["dflux"].tolist()):
-            conn.execute(INSERT_ROW, (obj, t, pb, flux, dflux))
-            rows += 1
+        insert_file(conn, obj, df)
+        rows += len(df)
     conn.execute("commit")
     seconds = time.perf_counter() - start
     conn.close()
     remove_db(db)
     return {"seconds": seconds, "rows": rows, "rate": rows / seconds, "files": len(files)}
+
+
+def _columns(df):
+    return df["t"].tolist(), df["pb"].tolist(), df["flux"].tolist(), df["dflux"].tolist()
+
+
+def _insert_per_row(conn, obj, df) -> None:
+    for t, pb, flux, dflux in zip(*_columns(df)):
+        conn.execute(INSERT_ROW, (obj, t, pb, flux, dflux))
+
+
+def _insert_bulk(conn, obj, df) -> None:
+    conn.executemany(INSERT_ROW, zip([obj] * len(df), *_columns(df)))
+
+
+def run_per_row(files: list[Path], db: Path, dataset: str = "bench") -> dict:
+    """The exercise's way: one ``INSERT`` per row."""
+    return _exercise_way(files, db, dataset, _insert_per_row)
 
 
 def run_bulk(files: list[Path], db: Path, dataset: str = "bench") -> dict:
-    conn = _fresh(db)
-    rows = 0
-    start = time.perf_counter()
-    conn.execute("begin")
-    for path in files:
-        df = _read(path)
-        obj = conn.execute(INSERT_OBJ, (dataset, path.stem)).fetchone()[0]
-        n = len(df)
-        conn.executemany(INSERT_ROW, zip([obj] * n, df["t"].tolist(), df["pb"].tolist(), df["flux"].tolist(),
-                                         df["dflux"].tolist()))
-        rows += n
-    conn.execute("commit")
-    seconds = time.perf_counter() - start
-    conn.close()
-    remove_db(db)
-    return {"seconds": seconds, "rows": rows, "rate": rows / seconds, "files": len(files)}
+    """The exercise's "bulk" way: one ``executemany`` per file."""
+    return _exercise_way(files, db, dataset, _insert_bulk)
 
 
 def parse_tuples(files: list[Path]) -> list[tuple]:
@@ -113,8 +117,7 @@ def parse_tuples(files: list[Path]) -> list[tuple]:
     out = []
     for i, path in enumerate(files):
         df = _read(path)
-        out.extend(zip([i] * len(df), df["t"].tolist(), df["pb"].tolist(), df["flux"].tolist(),
-                       df["dflux"].tolist()))
+        out.extend(zip([i] * len(df), *_columns(df)))
     return out
 
 
