@@ -1,7 +1,7 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURE_SET (moments|gp), GRID, OBJ, GP, RUN, SIZES.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -18,7 +18,7 @@ PARAMS  ?=
 TIMEOUT ?=
 TOP     ?= 10
 RUN     ?=
-FEATURES ?= moments
+FEATURE_SET ?= moments
 GRID    ?= 200
 OBJ     ?=
 GP      ?=
@@ -67,14 +67,14 @@ sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
 	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
 
-train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp]
-	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURES)
+train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURE_SET=moments|gp]
+	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURE_SET)
 
 predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model (or RUN=runId)
 	$(MB) predict --db "$(DB)" $(dataset_opt) $(if $(RUN),--run-id $(RUN))
 
 anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest anomaly score
-	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP) --feature-set $(FEATURES)
+	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP) --feature-set $(FEATURE_SET)
 
 gp: $(VENV)/.installed ## GP-interpolate every object-band into lcGP, GP features into lcGPFeats [GRID=200]
 	$(MB) gp --db "$(DB)" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)

@@ -50,13 +50,13 @@ def ensure_dataset(cache: Path, n: int, *, seed: int = 0, mix: str = "balanced",
         old.unlink()
     start = time.perf_counter()
     try:
-        import sim
+        from minibroker import sim
     except ImportError:
         sim = None
     if sim is not None:
         log(f"bench: simulating {n} objects (seed {seed}, mix {mix}) into {d}")
         summary = sim.simulate(n, d, seed=seed, mix=mix, jobs=jobs, prefix=PREFIX, stream=False, progress=False)
-        info = {"n": n, "seed": seed, "mix": mix, "source": "sim.simulate",
+        info = {"n": n, "seed": seed, "mix": mix, "source": "minibroker.sim.run.simulate",
                 "files": summary.get("files"), "observations": summary.get("observations"),
                 "classes": summary.get("classes")}
     elif fallback is not None:

@@ -179,7 +179,7 @@ def kernel_batches(groups) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
 
 
 def run_kernel(batches) -> dict:
-    from udf.batch import band_features_batch
+    from minibroker.udf.batch import band_features_batch
 
     rows = sum(len(b[1]) for b in batches)
     start = time.perf_counter()

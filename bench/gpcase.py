@@ -15,7 +15,7 @@ from bench.common import BANDS
 
 def available() -> tuple[bool, str]:
     try:
-        from gp import bench as gpbench  # noqa: F401
+        from minibroker.gp import bench as gpbench  # noqa: F401
     except Exception as exc:  # ImportError, or the package mid-edit
         return False, f"gp.bench not importable: {type(exc).__name__}: {exc}"
     if not hasattr(gpbench, "bench"):
@@ -47,7 +47,7 @@ def curves_from_db(db: Path, n_curves: int, min_points: int = 3) -> tuple[list, 
 
 
 def run_once(curves, names, jobs=None, warm_repeat: int = 3) -> dict:
-    from gp import bench as gpbench
+    from minibroker.gp import bench as gpbench
 
     r = gpbench.bench(curves, jobs=jobs, repeat=warm_repeat, names=names)
     out = {k: (float(v) if isinstance(v, (int, float, np.floating)) and v is not None else v)

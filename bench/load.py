@@ -64,7 +64,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _fresh(db: Path):
-    from broker.db import connect
+    from minibroker.database import connect
 
     remove_db(db)
     return connect(db)

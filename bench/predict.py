@@ -15,9 +15,9 @@ from bench.common import minibroker_exe, scalar
 
 def available() -> tuple[bool, str]:
     try:
-        import model.cli_predict  # noqa: F401
-        import model.cli_train  # noqa: F401
-        from broker.cli import build_parser
+        import minibroker.model.cli_predict  # noqa: F401
+        import minibroker.model.cli_train  # noqa: F401
+        from minibroker.app.cli import build_parser
 
         build_parser().parse_args(["predict", "--db", "x.db"])
     except (Exception, SystemExit) as exc:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import apsw
 
-from broker.db import immediate
-from broker.errors import UserError
-from broker.sqlfiles import render
+from minibroker.core.db import immediate
+from minibroker.core.errors import UserError
+from minibroker.core.sqlfiles import render
 
 
 @dataclass

@@ -28,12 +28,12 @@ from pathlib import Path
 import apsw
 from tqdm import tqdm
 
-from broker import default_jobs
-from broker.db import checkpoint
-from broker.workers import get_pool
-from broker.migrations import utc_now
-from broker.sqlfiles import render
-from loader.parse import FailedFile, ParsedFile, object_name, parse_file, parse_files
+from minibroker.core.workers import default_jobs
+from minibroker.core.db import checkpoint
+from minibroker.core.workers import get_pool
+from minibroker.core.clock import utc_now
+from minibroker.core.sqlfiles import render
+from minibroker.loader.parse import FailedFile, ParsedFile, object_name, parse_file, parse_files
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0

@@ -6,16 +6,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from broker.db import connect
+from minibroker.database import connect
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The one place that knows where things are: the project, and the shared data beside it.
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
 REAL_DIR = SHARED / "training_set_for_LSST_DSFP"
 REAL_LABELS = SHARED / "training_labels.csv"
+TEST_SQL = Path(__file__).resolve().parent / "sql"
 
 
 def pytest_collection_modifyitems(config, items):
-    if not REAL_DIR.is_dir():
-        raise pytest.UsageError(f"the real light curves are missing: expected {REAL_DIR} beside the project")
+    if not REAL_DIR.is_dir() or not REAL_LABELS.is_file():
+        raise pytest.UsageError(f"the real light curves are missing: expected {REAL_DIR} and {REAL_LABELS} "
+                                "beside the project (../shared/data)")
+
+
+def sql_for_test(name: str) -> str:
+    """SQL that only the tests run (tests/sql/<name>.sql): it does not ship with the package."""
+    return (TEST_SQL / f"{name}.sql").read_text()
 
 
 @pytest.fixture
@@ -29,9 +38,9 @@ def db(tmp_path):
 @pytest.fixture(scope="session")
 def real_db(tmp_path_factory):
     """The 100 real training light curves loaded (dataset 'train'), labelled and featurised. Read only."""
-    from broker.features import compute
-    from loader.labels import load_labels
-    from loader.load import list_files, load_files
+    from minibroker.features.pipeline import compute
+    from minibroker.loader.labels import load_labels
+    from minibroker.loader.load import list_files, load_files
 
     path = tmp_path_factory.mktemp("real") / "real.db"
     conn = connect(path)

@@ -4,14 +4,12 @@ from pathlib import Path
 
 import numpy as np
 
-from broker.db import connect
-from broker.features import compute
-from loader.labels import load_labels
-from loader.load import list_files, load_files
+from minibroker.database import connect
+from minibroker.features.pipeline import compute
+from minibroker.loader.labels import load_labels
+from minibroker.loader.load import list_files, load_files
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-REAL_DIR = SHARED / "training_set_for_LSST_DSFP"
-REAL_LABELS = SHARED / "training_labels.csv"
+from conftest import REAL_DIR, REAL_LABELS  # noqa: F401 (re-exported for the model tests)
 REAL = "train"
 BANDS = "griz"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.cli import build_parser, main
+from minibroker.app.cli import build_parser, main
 from conftest import REAL_DIR, write_lc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,5 +71,5 @@ def test_make_help_lists_targets():
 
 
 def test_module_entry_point_runs():
-    out = subprocess.run([sys.executable, "-m", "broker.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "minibroker.app.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "load" in out.stdout

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from broker.features import compute
-from broker.db import connect
+from minibroker.features.pipeline import compute
+from minibroker.database import connect
 from conftest import REAL_DIR, random_rows, write_lc
-from loader.load import list_files, load_files
-from loader.parse import object_name
+from minibroker.loader.load import list_files, load_files
+from minibroker.loader.parse import object_name
 from reference import read_lc, ref_lcfeats
 
 FEATURE_COLUMNS = [f"{b}{k}" for k in ("Std", "Amp", "MAD", "Beyond", "Skew") for b in "griz"] + [
@@ -88,7 +88,7 @@ def test_features_are_incremental(db, tmp_path):
 
 
 def test_analyst_functions_match_reference(real_db):
-    from broker.analyst import open_readonly
+    from minibroker.analyst.sql import open_readonly
 
     conn = open_readonly(real_db)
     rows = conn.execute(
@@ -115,7 +115,7 @@ def test_colour_of_means_300_decades_apart(db, tmp_path):
     the logs, the same in SQL as in udf.stats.colour (the exercise's formula would give inf)."""
     import math
 
-    from udf.stats import colour
+    from minibroker.udf.stats import colour
 
     d = tmp_path / "far"
     d.mkdir()
@@ -162,8 +162,8 @@ def test_worker_processes_give_the_same_rows_as_one_process(db, tmp_path):
 def test_a_load_between_computing_and_storing_leaves_the_object_to_the_next_run(db, tmp_path):
     """Workers compute from a snapshot; if a load replaces an object's photometry before the chunk
     is stored, that object is not stored (stale) and the next run computes it from the new file."""
-    from broker.db import immediate
-    from broker.features import compute_chunk, pending, store_chunk
+    from minibroker.core.db import immediate
+    from minibroker.features.pipeline import compute_chunk, pending, store_chunk
 
     rng = np.random.default_rng(5)
     d = loaded_random_files(db, tmp_path / "race", "r", 3, rng, 60)

@@ -8,10 +8,11 @@ import warnings
 import numpy as np
 import pytest
 
-from gp import (FEATURE_NAMES, fit_batch, fit_predict_many, gp_features,
-                log_marginal_likelihood, predict)
-from gp.bench import DEFAULT_DATA, load_curves, relative_difference, sklearn_fit_predict
-from gp.likelihood import theta_bounds
+from minibroker.gp import (FEATURE_NAMES, fit_predict_many, gp_features, log_marginal_likelihood,
+                           predict)
+from minibroker.gp.bench import DEFAULT_DATA, load_curves, relative_difference, sklearn_fit_predict
+from minibroker.gp.likelihood import theta_bounds
+from gp_oracles import fit_batch, tri_inv
 
 HAVE_DATA = os.path.isdir(DEFAULT_DATA)
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="real light curves not available")
@@ -72,13 +73,13 @@ def test_std_agrees_with_sklearn(real_results, sklearn_results):
 
 @needs_data
 def test_parallel_equals_serial(real_sample, real_results):
-    from gp import fit as gpfit
+    from minibroker.gp import parallel
 
-    gpfit.shutdown()
+    parallel.shutdown()
     # 1st call without a pool: fitted in-process, the pool starts in the background;
     # 2nd call: fitted by the worker processes
     cold = fit_predict_many(real_sample, jobs=2)
-    assert gpfit._pool_ready(2)
+    assert parallel.pool_ready(2)
     par = fit_predict_many(real_sample, jobs=2)
     for res in (cold, par):
         for a, b in zip(res, real_results):
@@ -87,8 +88,6 @@ def test_parallel_equals_serial(real_sample, real_results):
 
 
 def test_tri_inv_inverts_lower_triangular_stack():
-    from gp.likelihood import tri_inv
-
     rng = np.random.default_rng(3)
     for n in (1, 2, 7, 40):
         A = rng.normal(size=(5, n, n))
@@ -278,11 +277,11 @@ def test_feature_table_equals_gp_features():
 
 
 def test_buckets_partition_curves_by_length():
-    from gp.fit import _buckets
+    from minibroker.gp.batching import buckets
 
     rng = np.random.default_rng(6)
     ns = np.r_[rng.integers(3, 80, 500), np.full(20, 400)]
-    parts = _buckets(ns, max_size=50, max_elems=100_000)
+    parts = buckets(ns, max_size=50, max_elems=100_000)
     idx = np.concatenate(parts)
     assert sorted(idx.tolist()) == list(range(len(ns)))
     for p in parts:
@@ -292,7 +291,7 @@ def test_buckets_partition_curves_by_length():
 
 
 def test_chol_inv_flags_matrices_that_are_not_positive_definite():
-    from gp.likelihood import chol_inv
+    from minibroker.gp.likelihood import chol_inv
 
     rng = np.random.default_rng(7)
     A = rng.normal(size=(3, 6, 6))

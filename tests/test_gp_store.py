@@ -9,10 +9,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from broker.cli import main
-from broker.db import connect
-from gp.store import compute, pending
-from loader.load import load_files
+from minibroker.app.cli import main
+from minibroker.database import connect
+from minibroker.gp.store import compute, pending
+from minibroker.loader.load import load_files
 from tests.conftest import write_lc
 
 
@@ -42,7 +42,7 @@ def test_real_db_every_band_fitted_with_requested_grid(gp_db):
     assert all(a and b for a, b in first_last)  # grid from first to last observation
     assert conn.execute("select count(*) from gpFeatsWide").fetchone()[0] == 100
     assert conn.execute("select count(*) from trainingSetGP").fetchone()[0] == 100
-    assert conn.execute("select count(*) from lcGP where flux_err < 0 or flux is null").fetchone()[0] == 0
+    assert conn.execute("select count(*) from lcGP where fluxErr < 0 or flux is null").fetchone()[0] == 0
     assert pending(conn, n_grid=50) == []
     assert compute(conn, n_grid=50, jobs=1).objects == 0  # incremental: nothing to do
     conn.close()
@@ -56,7 +56,7 @@ def test_real_db_observations_within_band(gp_db):
     inside = total = 0
     for oid, pb, amp in conn.execute("select objId, pb, amplitude from lcGPFeats "
                                      "where lengthScale is not null and amplitude < 99999").fetchall():
-        g = np.array(conn.execute("select t, flux, flux_err from lcGP where objId = ? and pb = ? order by t",
+        g = np.array(conn.execute("select t, flux, fluxErr from lcGP where objId = ? and pb = ? order by t",
                                   (oid, pb)).fetchall())
         o = np.array(conn.execute("select t, flux, dflux from rawPhot where objId = ? and pb = ?",
                                   (oid, pb)).fetchall())
@@ -131,7 +131,8 @@ def test_worker_pool_shuts_down_cleanly_without_main_guard(tmp_path):
     connection is not inherited, and interpreter exit prints nothing (no Pool.__del__ noise)."""
     script = tmp_path / "noguard.py"
     script.write_text(textwrap.dedent(f"""
-        import numpy as np, apsw, gp
+        import numpy as np, apsw
+        from minibroker import gp
         conn = apsw.Connection({str(tmp_path / 'x.db')!r})
         conn.execute("create table t(x)")
         rng = np.random.default_rng(0)

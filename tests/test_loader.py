@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from broker.db import connect
+from minibroker.database import connect
 from conftest import REAL_DIR, REAL_LABELS, random_rows, real_data_lines, write_lc
-from loader.labels import load_labels
-from loader.load import list_files, load_files
-from loader.parse import FailedFile, parse_file
+from minibroker.loader.labels import load_labels
+from minibroker.loader.load import list_files, load_files
+from minibroker.loader.parse import FailedFile, parse_file
 
 
 def dump(conn) -> dict[str, list]:

@@ -6,11 +6,11 @@ import subprocess
 import apsw
 import pytest
 
-from broker import migrations
-from broker.db import connect
-from broker.errors import UserError
+from minibroker.core import migrations
+from minibroker.database import connect
+from minibroker.core.errors import UserError
 from conftest import REAL_DIR, real_data_lines
-from loader.load import list_files, load_files
+from minibroker.loader.load import list_files, load_files
 
 
 def shipped(tmp_path, extra: dict[str, str] | None = None):
@@ -61,13 +61,13 @@ def test_database_newer_than_code_is_refused(tmp_path):
 
 
 def test_edited_migration_is_refused(db, tmp_path):
-    edited = shipped(tmp_path)
+    unedited = shipped(tmp_path)
+    assert migrations.migrate(db, "db", unedited) == []  # the unedited copy is what db has applied
     d = tmp_path / "migrations"
     first = sorted(d.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited\n")
     with pytest.raises(UserError, match="must never be edited"):
         migrations.migrate(db, "db", migrations.available(d))
-    assert edited  # the unedited copy was valid
 
 
 def test_not_a_database_is_a_clear_error(tmp_path):

@@ -4,11 +4,11 @@ import shutil
 
 import pytest
 
-from broker.db import connect
-from broker.errors import UserError
-from model.anomalies import score
-from model.predict import predict
-from model.train import train
+from minibroker.database import connect
+from minibroker.core.errors import UserError
+from minibroker.model.anomalies import score
+from minibroker.model.predict import predict
+from minibroker.model.train import train
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_gp_feature_set_needs_make_gp(db):
 
 
 def test_gp_feature_set_trains_predicts_and_ranks(db):
-    from gp.store import compute as gp_compute
+    from minibroker.gp.store import compute as gp_compute
 
     moments = train(db, models=["rf"])
     gp_compute(db, jobs=1)
@@ -43,7 +43,7 @@ def test_gp_feature_set_trains_predicts_and_ranks(db):
 
 
 def test_gp_model_refuses_objects_without_gp_features(db):
-    from gp.store import compute as gp_compute
+    from minibroker.gp.store import compute as gp_compute
 
     gp_compute(db, jobs=1)
     result = train(db, feature_set="gp", models=["rf"])

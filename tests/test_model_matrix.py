@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import matrix, store
-from model.candidates import by_name
+from minibroker.model import matrix, store
+from minibroker.model.candidates import by_name
 
 NAN = np.nan
 

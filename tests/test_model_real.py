@@ -4,18 +4,19 @@ import json
 
 import numpy as np
 import pytest
+
+from conftest import sql_for_test
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from broker.db import connect
-from broker.errors import UserError
-from broker.sqlfiles import render
-from model import anomalies, store
-from model.candidates import by_name
-from model.predict import predict
-from model.train import RunResult, FoldScore, choose, train, training_matrix
+from minibroker.database import connect
+from minibroker.core.errors import UserError
+from minibroker.core.sqlfiles import render
+from minibroker.model import anomalies, store
+from minibroker.model.candidates import by_name
+from minibroker.model.predict import predict
+from minibroker.model.train import RunResult, FoldScore, choose, train, training_matrix
 from model_fixtures import REAL, REAL_DIR, build_real_db
 
-pytestmark = pytest.mark.skipif(not REAL_DIR.is_dir(), reason="../shared/data is not there")
 
 # the original exercise's SVC(C=1, gamma=0.1), 5-fold stratified CV without shuffling, by name
 SVM_FOLDS = [0.90, 0.75, 0.85, 0.75, 1.00]
@@ -30,7 +31,7 @@ def real(tmp_path_factory):
 
 
 def runs_of(conn, training_id):
-    return conn.execute(render("queries/model/training_runs.sql"), {"trainingId": training_id}).fetchall()
+    return conn.execute(sql_for_test("training_runs"), {"trainingId": training_id}).fetchall()
 
 
 def test_svm_cross_validation_reproduces_a_fixed_number(real):
@@ -88,7 +89,7 @@ def test_choice_rule_prefers_balanced_accuracy_then_speed():
 
 
 def counts(conn, run_id):
-    return conn.execute(render("queries/model/prediction_counts.sql"), {"runId": run_id, "dataset": REAL}).fetchone()
+    return conn.execute(sql_for_test("prediction_counts"), {"runId": run_id, "dataset": REAL}).fetchone()
 
 
 def test_predictions_for_every_object_and_no_duplicates(real):
@@ -122,7 +123,7 @@ def test_tampered_model_is_refused(real):
     good = bytes(conn.execute(render("queries/model/load_model.sql"), {"runId": run_id}).fetchone()[3])
     bad = bytearray(good)
     bad[len(bad) // 2] ^= 0xFF
-    tamper = render("queries/model/tamper_model_for_test.sql")
+    tamper = sql_for_test("tamper_model")
     with conn:
         conn.execute(tamper, {"runId": run_id, "bytes": bytes(bad)})
     try:
@@ -163,34 +164,20 @@ def test_views_read_by_the_stock_sqlite3(real):
 
 # the command line, on a database of its own. The commands run through a parser holding only the
 # model commands, so these tests do not depend on other packages' commands being importable.
-COMMANDS = {"train": "model.cli_train", "predict": "model.cli_predict", "anomalies": "model.cli_anomalies"}
+COMMANDS = {"train": "minibroker.model.cli_train", "predict": "minibroker.model.cli_predict", "anomalies": "minibroker.model.cli_anomalies"}
 
 
 def main(argv):
-    """broker.cli.main's contract for the model commands: UserError -> one line on stderr, exit 1."""
-    import argparse
-    import importlib
-    import sys
+    """The real command line (minibroker.app.cli.main): UserError -> one line on stderr, exit 1."""
+    from minibroker.app.cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="minibroker")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, module in COMMANDS.items():
-        mod = importlib.import_module(module)
-        sp = sub.add_parser(name)
-        mod.add_arguments(sp)
-        sp.set_defaults(func=mod.run)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except UserError as exc:
-        print(f"minibroker {args.command}: {exc}", file=sys.stderr)
-        return 1
+    return cli_main(argv)
 
 
 def test_model_commands_are_registered():
-    from broker.cli import EXTRA_COMMANDS
+    from minibroker.app.cli import commands
 
-    registered = {name: module for name, module, _ in EXTRA_COMMANDS}
+    registered = {c.name: c.run.__module__ for c in commands()}
     assert {name: registered.get(name) for name in COMMANDS} == COMMANDS
 
 
@@ -216,7 +203,7 @@ def test_cli_train_predict_anomalies(real_path, capsys):
 
 
 def test_cli_user_errors(tmp_path, capsys):
-    from loader.load import list_files, load_files
+    from minibroker.loader.load import list_files, load_files
 
     db = str(tmp_path / "e.db")
     conn = connect(db)
@@ -225,7 +212,7 @@ def test_cli_user_errors(tmp_path, capsys):
     assert "make features" in capsys.readouterr().err
     assert main(["anomalies", "--db", db]) == 1
     assert "make features" in capsys.readouterr().err
-    from broker.features import compute
+    from minibroker.features.pipeline import compute
 
     compute(conn, progress=False)
     assert main(["train", "--db", db]) == 1

@@ -2,10 +2,12 @@
 
 import pytest
 
-from broker.sqlfiles import render
-from model import anomalies
-from model.predict import predict
-from model.train import train
+from conftest import sql_for_test
+
+from minibroker.core.sqlfiles import render
+from minibroker.model import anomalies
+from minibroker.model.predict import predict
+from minibroker.model.train import train
 from model_fixtures import sim_db
 
 
@@ -37,7 +39,7 @@ def test_new_observations_are_predicted_against_their_hidden_labels(sim):
     assert report.n_labelled == 24 and report.in_training == 0
     assert int(report.confusion.to_numpy().sum()) == 24
     assert report.accuracy >= 0.9
-    rows = render("queries/model/prediction_counts.sql")
+    rows = sql_for_test("prediction_counts")
     assert conn.execute(rows, {"runId": chosen, "dataset": "simnew"}).fetchone() == (25, 25)
     predict(conn, "simnew", chosen)
     assert conn.execute(rows, {"runId": chosen, "dataset": "simnew"}).fetchone() == (25, 25)

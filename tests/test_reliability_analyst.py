@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-import broker.analyst
-from broker.analyst import authorizer, run_filter, run_query
-from broker.cli import main
-from broker.db import connect
-from broker.errors import UserError
+from minibroker.analyst import sql as analyst_sql
+from minibroker.analyst.sql import authorizer, run_filter, run_query
+from minibroker.app.cli import main
+from minibroker.database import connect
+from minibroker.core.errors import UserError
 from conftest import REAL_DIR
-from loader.load import list_files, load_files
+from minibroker.loader.load import list_files, load_files
 from reliability_helpers import ROOT, looks_like_sql, shipped_python_files, sql_formatting_offenders
 
 RUNAWAY = "with recursive c(n) as (select 1 union all select n + 1 from c) select count(*) from c"
@@ -78,7 +78,7 @@ def adb(tmp_path_factory):
     path = tmp_path_factory.mktemp("analyst") / "a.db"
     conn = connect(path)
     load_files(conn, list_files(REAL_DIR)[:12], "train", jobs=1)
-    from broker.features import compute
+    from minibroker.features.pipeline import compute
     compute(conn)
     conn.close()
     return path
@@ -127,7 +127,7 @@ def test_time_limit_interrupts_a_runaway_query(adb, capsys):
 
 
 def test_time_limit_applies_to_each_statement_not_the_session(adb):
-    conn = broker.analyst.open_readonly(adb, timeout=0.5)
+    conn = analyst_sql.open_readonly(adb, timeout=0.5)
     for _ in range(4):
         conn.execute("select count(*) from rawPhot").fetchall()
         time.sleep(0.2)  # 0.8 s in total: a session-wide limit would have fired
@@ -146,7 +146,7 @@ def _cpu_seconds(pid: int) -> float:
 def test_ctrl_c_interrupts_a_runaway_query_with_one_line(adb):
     # a shell running this suite in the background (`make test &`, some CI runners) ignores SIGINT,
     # and children inherit that; the child needs Ctrl-C's default action, as at a terminal
-    proc = subprocess.Popen([sys.executable, "-m", "broker.cli", "sql", "--db", str(adb), RUNAWAY], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "minibroker.app.cli", "sql", "--db", str(adb), RUNAWAY], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # wait until it is well inside the query (1 s of CPU: start-up takes ~0.3 s), not by the clock:
@@ -171,7 +171,7 @@ def test_bad_time_limit_is_a_clear_error(adb, capsys):
 def test_shell_cannot_leave_the_read_only_connection(adb, tmp_path):
     other = tmp_path / "other.db"
     script = f".open {other}\n.load /tmp/evil.so\ncreate table t (x);\nselect 'still here';\n"
-    out = subprocess.run([sys.executable, "-m", "broker.cli", "sql", "--db", str(adb)], cwd=ROOT, input=script,
+    out = subprocess.run([sys.executable, "-m", "minibroker.app.cli", "sql", "--db", str(adb)], cwd=ROOT, input=script,
                          capture_output=True, text=True, timeout=60)
     text = out.stdout + out.stderr
     assert "not available in the read-only analyst shell" in text
@@ -185,7 +185,7 @@ def test_shell_cannot_leave_the_read_only_connection(adb, tmp_path):
 
 
 def test_shipped_filters_run_read_only_with_defaults_and_params(adb, capsys):
-    names = broker.analyst.filter_names()
+    names = analyst_sql.filter_names()
     assert {"bright_transients", "rejects_by_reason"} <= set(names)
     for name in names:
         assert main(["sql", "--db", str(adb), "--filter", name]) == 0, capsys.readouterr().err
@@ -213,7 +213,7 @@ def test_filter_errors_are_one_line(adb, capsys):
 
 def test_a_saved_selection_that_writes_is_refused(adb, tmp_path, monkeypatch, capsys):
     (tmp_path / "sneaky.sql").write_text("-- :n = 1\ndelete from rawPhot where objId > :n\n")
-    monkeypatch.setattr(broker.analyst, "FILTERS_DIR", tmp_path)
+    monkeypatch.setattr(analyst_sql, "FILTERS_DIR", tmp_path)
     before = digest(adb)
     assert main(["sql", "--db", str(adb), "--filter", "sneaky"]) == 1
     assert "refused: DELETE rawPhot" in capsys.readouterr().err
@@ -222,8 +222,8 @@ def test_a_saved_selection_that_writes_is_refused(adb, tmp_path, monkeypatch, ca
 
 def test_params_bind_as_numbers_or_text(adb):
     assert "| 3 |" in run_query(adb, "select :a + 1 as x", params={"a": 2}).replace("│", "|")
-    assert broker.analyst.typed("2") == 2 and broker.analyst.typed("2.5") == 2.5
-    assert broker.analyst.typed("FAKE001") == "FAKE001"
+    assert analyst_sql.typed("2") == 2 and analyst_sql.typed("2.5") == 2.5
+    assert analyst_sql.typed("FAKE001") == "FAKE001"
     assert "FAKE001" in run_query(adb, "select name from objects where name = :n", params={"n": "FAKE001"})
 
 

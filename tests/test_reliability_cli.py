@@ -11,11 +11,11 @@ import shutil
 
 import pytest
 
-import broker.cli
-from broker.cli import build_parser, main
-from broker.db import connect
+from minibroker.app import cli as app_cli
+from minibroker.app.cli import build_parser, main
+from minibroker.database import connect
 from conftest import REAL_DIR
-from loader.load import list_files, load_files
+from minibroker.loader.load import list_files, load_files
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -83,7 +83,7 @@ def dbs(tmp_path_factory):
     loaded = root / "loaded.db"
     conn = connect(loaded)
     load_files(conn, list_files(REAL_DIR)[:8], "train", jobs=1)
-    from broker.features import compute
+    from minibroker.features.pipeline import compute
     compute(conn)
     conn.close()
     notdb = root / "notes.txt"
@@ -175,7 +175,11 @@ def test_unexpected_exception_is_one_internal_error_line_and_debug_shows_it(monk
     def boom(args):
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr(broker.cli, "cmd_features", boom)
+    import dataclasses
+
+    from minibroker.features import cli as features_cli
+
+    monkeypatch.setattr(features_cli, "COMMANDS", [dataclasses.replace(c, run=boom) for c in features_cli.COMMANDS])
     connect(tmp_path / "x.db").close()
     code, out, err = run(["features", "--db", str(tmp_path / "x.db")], capsys)
     assert code == 2
@@ -186,14 +190,14 @@ def test_unexpected_exception_is_one_internal_error_line_and_debug_shows_it(monk
 
 
 def test_user_error_with_debug_shows_the_traceback(tmp_path):
-    from broker.errors import UserError
+    from minibroker.core.errors import UserError
 
     with pytest.raises(UserError):
         main(["--debug", "sql", "--db", str(tmp_path / "nope.db"), "select 1"])
 
 
 def test_a_command_module_that_fails_to_import_is_one_line(monkeypatch, capsys):
-    monkeypatch.setattr(broker.cli, "EXTRA_COMMANDS", [("ghost", "no_such_module_xyz", "missing")])
+    monkeypatch.setattr(app_cli, "COMMAND_MODULES", [*app_cli.COMMAND_MODULES, "no_such_module_xyz"])
     code = main(["sql", "--help"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "no_such_module_xyz" in err

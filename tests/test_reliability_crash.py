@@ -28,19 +28,20 @@ N_FILES = 200
 KILLS = 16
 COMMIT_ROWS = 2000
 
-# the real command line (argparse, main(), cmd_load), with the loader's commit size made small and
+# the real command line (argparse, main(), the load command), with the loader's commit size made small and
 # without the other packages' commands (so this test does not depend on them importing)
 RUNNER = """
 import sys
-import broker.cli, loader.load
-loader.load.COMMIT_ROWS = int(sys.argv[1])
-broker.cli.EXTRA_COMMANDS = []
-sys.exit(broker.cli.main(sys.argv[2:]))
+from minibroker.app import cli
+from minibroker.loader import load
+load.COMMIT_ROWS = int(sys.argv[1])
+cli.COMMAND_MODULES = ["minibroker.loader.cli"]
+sys.exit(cli.main(sys.argv[2:]))
 """
 
 
 def load_cmd(db, data):
-    return [sys.executable, "-c", RUNNER, str(COMMIT_ROWS), "load", "--db", str(db), "--jobs", "2",
+    return [sys.executable, "-c", RUNNER, str(COMMIT_ROWS), "load", "--db", str(db), "--jobs", "3",
             "--dataset", "crash", str(data)]
 
 

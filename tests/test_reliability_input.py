@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import loader.parse
-from broker.db import connect
-from loader.load import list_files, load_files
-from loader.parse import FailedFile, parse_bytes
+from minibroker.loader import parse as loader_parse
+from minibroker.database import connect
+from minibroker.loader.load import list_files, load_files
+from minibroker.loader.parse import FailedFile, parse_bytes
 from reliability_helpers import CORPUS, check_consistent, data_lines, dump, has_column_header, run_cli
 
 RUNTIME = {"41_directory.dat", "42_fifo.dat", "43_vanished.dat", "44_unreadable.dat", "45_huge_line.dat",
@@ -72,7 +72,7 @@ def refuse_44(monkeypatch):
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, flags, *args, **kw)
 
-    monkeypatch.setattr(loader.parse.os, "open", fake_open)
+    monkeypatch.setattr(loader_parse.os, "open", fake_open)
 
 
 def per_file(conn) -> dict[str, tuple]:
@@ -100,8 +100,8 @@ def test_corpus_outcomes_match_the_readme(tmp_path, refuse_44):
     got = per_file(conn)
     failures = dict(report.failures)
     for row in corpus_table():
-        name = loader.parse.object_name(real_name(row["file"]))
-        stored_name = loader.parse._clean(name)
+        name = loader_parse.object_name(real_name(row["file"]))
+        stored_name = loader_parse._clean(name)
         if row["status"] == "not recorded":
             reason = failures[str(d / real_name(row["file"]))]
             assert row["reason"] in reason, (row, reason)
@@ -129,7 +129,7 @@ def test_every_corpus_file_rows_plus_rejections_equal_its_data_lines(tmp_path, r
     twins = dict(conn.execute("select name, error from sourceFiles where status = 'duplicate'"))
     checked = 0
     for p in paths:
-        name = loader.parse._clean(p.stem)
+        name = loader_parse._clean(p.stem)
         if p.suffix == ".txt":  # the name collision: not recorded (its twin .dat is)
             continue
         status, n_rows, n_rej, *_ = got[name]
@@ -183,7 +183,7 @@ def test_previously_loaded_file_that_becomes_unreadable_keeps_its_rows(tmp_path,
     def refuse(path, *a, **k):
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(loader.parse.os, "open", refuse)
+    monkeypatch.setattr(loader_parse.os, "open", refuse)
     report = load_files(conn, list_files(d), "u", jobs=0)  # in-process: the patched open() applies
     assert report.failed == 1 and "Permission denied" in report.failures[0][1]
     assert dump(conn) == before  # reported, not recorded: the rows loaded earlier stay
@@ -300,7 +300,7 @@ def test_generated_files_parse_into_rows_plus_rejections_equal_data_lines(case):
     expected = data_lines(data)
     try:
         out = parse_bytes(data, "gen.dat", "gen", "0" * 64)
-    except loader.parse.FileRejected:
+    except loader_parse.FileRejected:
         assert b"\0" in data or not has_column_header(data) or b"\xe9" in data  # binary, no column header
         return
     assert expected is not None

@@ -1,7 +1,7 @@
-"""Promise 3, readers during writes: analysts reading (read-only connections from broker.db.connect)
+"""Promise 3, readers during writes: analysts reading (read-only connections from core_db.connect)
 while `minibroker load` and `minibroker features` write never see a partially loaded object or
 half-computed features, never get "database is locked", and the WAL stays bounded (the checkpoint
-policy in broker.db: passive autocheckpoints, journal_size_limit, a truncating checkpoint at the
+policy in minibroker.core.db: passive autocheckpoints, journal_size_limit, a truncating checkpoint at the
 end of a load)."""
 
 import os
@@ -15,12 +15,13 @@ import apsw
 import numpy as np
 import pytest
 
-import broker.db
-import loader.load
-from broker.db import checkpoint, connect
-from broker.errors import UserError
+from minibroker.core import db as core_db
+from minibroker.loader import load as loader_load
+from minibroker.core.db import checkpoint
+from minibroker.database import connect
+from minibroker.core.errors import UserError
 from conftest import random_rows, write_lc
-from loader.load import list_files, load_files
+from minibroker.loader.load import list_files, load_files
 from reliability_helpers import ROOT
 
 # whole-object consistency, one statement (so one snapshot): loaded files whose rows, packed bands
@@ -50,11 +51,13 @@ PROGRESS = "select (select count(*) from sourceFiles), (select count(*) from lcF
 # without the other packages' commands (so this test does not depend on them importing)
 RUNNER = """
 import sys
-import broker.cli, broker.features, loader.load
-loader.load.COMMIT_ROWS = 1500
-broker.features.compute.__kwdefaults__["chunk"] = 1  # (a default argument: set it there)
-broker.cli.EXTRA_COMMANDS = []
-sys.exit(broker.cli.main(sys.argv[1:]))
+from minibroker.app import cli
+from minibroker.features import pipeline
+from minibroker.loader import load
+load.COMMIT_ROWS = 1500
+pipeline.compute.__kwdefaults__["chunk"] = 1  # (a default argument: set it there)
+cli.COMMAND_MODULES = ["minibroker.loader.cli", "minibroker.features.cli"]
+sys.exit(cli.main(sys.argv[1:]))
 """
 
 
@@ -169,16 +172,16 @@ def test_features_while_a_load_runs_both_succeed_and_readers_stay_consistent(tmp
 @pytest.fixture
 def small_wal_policy(monkeypatch):
     """The checkpoint policy scaled down, so a test-sized load is many times the WAL bound."""
-    monkeypatch.setattr(broker.db, "WAL_AUTOCHECKPOINT_PAGES", 100)   # 400 KiB
-    monkeypatch.setattr(broker.db, "WAL_SIZE_LIMIT", 512 * 1024)
-    monkeypatch.setattr(loader.load, "COMMIT_ROWS", 1000)            # transactions of ~150 KiB
+    monkeypatch.setattr(core_db, "WAL_AUTOCHECKPOINT_PAGES", 100)   # 400 KiB
+    monkeypatch.setattr(core_db, "WAL_SIZE_LIMIT", 512 * 1024)
+    monkeypatch.setattr(loader_load, "COMMIT_ROWS", 1000)            # transactions of ~150 KiB
 
 
 def test_wal_stays_bounded_during_loads_with_readers_and_is_emptied_at_the_end(tmp_path, small_wal_policy):
     db = tmp_path / "w.db"
     conn = connect(db)
-    assert conn.pragma("journal_size_limit") == broker.db.WAL_SIZE_LIMIT
-    assert conn.pragma("wal_autocheckpoint") == broker.db.WAL_AUTOCHECKPOINT_PAGES
+    assert conn.pragma("journal_size_limit") == core_db.WAL_SIZE_LIMIT
+    assert conn.pragma("wal_autocheckpoint") == core_db.WAL_AUTOCHECKPOINT_PAGES
     sizes = []
     with Reader(db) as reader:
         for k in range(5):
@@ -191,7 +194,7 @@ def test_wal_stays_bounded_during_loads_with_readers_and_is_emptied_at_the_end(t
     print(f"largest WAL seen per load: {sizes}; database {db_size} bytes")
     # without checkpoints the WAL would hold every page written: more than the database itself
     assert max(sizes) < db_size, (sizes, db_size)
-    assert max(sizes) <= broker.db.WAL_SIZE_LIMIT + 3 * 1024 * 1024, sizes
+    assert max(sizes) <= core_db.WAL_SIZE_LIMIT + 3 * 1024 * 1024, sizes
     assert max(sizes[2:]) <= 2 * max(sizes[:2]) + 1024 * 1024, sizes  # no growth from load to load
     # a reader may have held a snapshot during the last load's checkpoint, leaving it partial; the
     # next load (here one that changes nothing) checkpoints again, and with no reader left it empties the WAL
@@ -202,7 +205,7 @@ def test_wal_stays_bounded_during_loads_with_readers_and_is_emptied_at_the_end(t
 
 
 def test_checkpoint_gives_up_quickly_when_a_reader_holds_a_snapshot(tmp_path, monkeypatch):
-    monkeypatch.setattr(broker.db, "CHECKPOINT_WAIT_MS", 200)
+    monkeypatch.setattr(core_db, "CHECKPOINT_WAIT_MS", 200)
     db = tmp_path / "c.db"
     conn = connect(db)
     load_files(conn, list_files(make_files(tmp_path / "d", 20, 5)), "d", jobs=1)

@@ -5,13 +5,14 @@ and its _migrations record) and the command says so in one line."""
 import apsw
 import pytest
 
-import broker.db
-from broker import migrations
-from broker.cli import main
-from broker.db import WRITE_POLICIES, connect
+
+from minibroker.core import migrations
+from minibroker.app.cli import main
+from minibroker.core.db import WRITE_POLICIES
+from minibroker.database import connect
 from conftest import REAL_DIR
-from loader.labels import load_labels
-from loader.load import list_files, load_files
+from minibroker.loader.labels import load_labels
+from minibroker.loader.load import list_files, load_files
 from reliability_helpers import dump
 
 SHIPPED = migrations.available()
@@ -44,7 +45,7 @@ def test_every_earlier_version_upgrades_and_keeps_every_row(tmp_path, version):
     assert conn.execute("pragma foreign_key_check").fetchall() == []
     # and the upgraded database works: more data, features
     load_files(conn, list_files(REAL_DIR)[6:8], "train", jobs=1)
-    from broker.features import compute
+    from minibroker.features.pipeline import compute
     assert compute(conn).objects == 8
 
 

@@ -6,8 +6,8 @@ import struct
 import matplotlib
 import pytest
 
-from broker.cli import main
-from broker.db import connect
+from minibroker.app.cli import main
+from minibroker.database import connect
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -28,7 +28,7 @@ def db_copy(real_db, tmp_path):
 def test_plot_is_a_headless_png(db_copy, tmp_path, capsys):
     out = tmp_path / "FAKE010.png"
     assert main(["plot", "--db", str(db_copy), "--obj", "FAKE010", "--out", str(out)]) == 0
-    import report.style  # noqa: F401
+    import minibroker.report.style  # noqa: F401
 
     assert matplotlib.get_backend().lower() == "agg"
     w, h = png_size(out)

@@ -14,16 +14,19 @@ import pytest
 from scipy.signal import lombscargle
 from scipy.stats import spearmanr
 
-from sim import simulate
-from sim.classes import (CLASSES, LABELS, mdwarf_flux, ou_path, planck_ratio, sncc_flux,
-                         snia_flux)
-from sim.cli import add_arguments, run
-from sim.constants import BANDS, mag_to_flux
-from sim.run import parse_mix, simulate_object
-from sim.survey import M5, flux_error
-from sim.writer import format_lightcurve, parse_lightcurve
+from minibroker.sim import simulate
+from minibroker.sim.classes import CLASSES, LABELS
+from minibroker.sim.transients import sncc_flux, snia_flux
+from minibroker.sim.variables import mdwarf_flux, ou_path, planck_ratio
+from minibroker.core.commands import add_shared
+from minibroker.sim.cli import COMMANDS, add_arguments, run
+from minibroker.sim.constants import BANDS, mag_to_flux
+from minibroker.sim.run import parse_mix, simulate_object
+from minibroker.sim.survey import M5, flux_error
+from minibroker.sim.writer import format_lightcurve, parse_lightcurve
 
-REAL_DIR = Path("/work/shared/data/training_set_for_LSST_DSFP")
+from conftest import REAL_DIR
+from minibroker.core.errors import UserError
 B = {b: i for i, b in enumerate(BANDS)}
 
 
@@ -45,7 +48,6 @@ def small_run(tmp_path_factory):
 # ------------------------------------------------------------------ format
 
 
-@pytest.mark.skipif(not REAL_DIR.is_dir(), reason="real training files not available")
 def test_writer_reproduces_real_files_byte_for_byte():
     files = sorted(REAL_DIR.glob("*.dat"))
     assert files
@@ -356,7 +358,9 @@ def test_agn_varies_more_in_blue_and_is_redshifted():
 
 
 def test_cli_run_and_module_help(tmp_path, capsys):
-    parser = add_arguments(argparse.ArgumentParser())
+    parser = argparse.ArgumentParser()
+    add_shared(parser, COMMANDS[0])  # --jobs, shared by every command
+    add_arguments(parser)
     args = parser.parse_args(["--n", "7", "--out", str(tmp_path / "o"), "--seed", "3",
                               "--mix", "realistic", "--jobs", "1", "--prefix", "ZTF"])
     assert run(args) == 0
@@ -364,8 +368,8 @@ def test_cli_run_and_module_help(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
         f"ZTF{i:06d}.dat" for i in range(1, 8)]
     bad = parser.parse_args(["--out", str(tmp_path / "x"), "--mix", "nope"])
-    assert run(bad) == 2
-    root = Path(__file__).resolve().parents[1]
-    res = subprocess.run([sys.executable, "-m", "sim", "--help"], cwd=root, capture_output=True,
+    with pytest.raises(UserError):  # the CLI's one error contract: one line, exit 1 (see test_cli)
+        run(bad)
+    res = subprocess.run([sys.executable, "-m", "minibroker.sim", "--help"], cwd=tmp_path, capture_output=True,
                          text=True, timeout=60)
     assert res.returncode == 0 and "--stream" in res.stdout

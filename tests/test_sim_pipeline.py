@@ -7,14 +7,14 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import cross_val_score
 
-from broker.features import compute
-from loader.load import list_files, load_files
-from sim import CLASSES, simulate
+from minibroker.features.pipeline import compute
+from minibroker.loader.load import list_files, load_files
+from minibroker.sim import CLASSES, simulate
 
 
 @pytest.fixture(scope="module")
 def sim_db(tmp_path_factory):
-    from broker.db import connect
+    from minibroker.database import connect
 
     root = tmp_path_factory.mktemp("simpipe")
     summary = simulate(360, root / "lc", seed=123, mix="balanced", jobs=2)

@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from reference import read_lc, ref_band
 from conftest import REAL_DIR
-from udf import batch, stats
+from minibroker.udf import batch, stats
 
 
 def scalar_features(f, e) -> dict:

@@ -5,7 +5,7 @@ Aggregates (name -> class, number of SQL arguments); the definitions are in ``ud
 
 import apsw
 
-from udf import aggregates, scalars
+from minibroker.udf import aggregates, scalars
 
 AGGREGATES = {
     # analyst building blocks

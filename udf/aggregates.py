@@ -11,7 +11,7 @@ import math
 import numpy as np
 import orjson
 
-from udf import batch, stats
+from minibroker.udf import batch, stats
 
 
 def as_number(v) -> float | None:

@@ -1,7 +1,7 @@
 """Scalar SQL functions: thin wrappers that make SQL values safe for ``udf.stats``."""
 
-from udf import stats
-from udf.aggregates import as_number
+from minibroker.udf import stats
+from minibroker.udf.aggregates import as_number
 
 
 def colour(w_x, w_y):

@@ -2,14 +2,7 @@
 -- and the class predicted by the chosen model of the latest training (NULL when not predicted).
 drop view if exists anomalyRanking;
 create view anomalyRanking as
-with chosenRun as (
-    select runId from modelRuns
-    where chosen = 1
-    order by trainingId desc
-    limit 1
-),
-
-predicted as (
+with predicted as (
     select p.objId, p.label
     from predictions as p
     join chosenRun on chosenRun.runId = p.runId

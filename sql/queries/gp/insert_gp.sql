@@ -1,1 +1,1 @@
-insert into lcGP (objId, pb, t, flux, flux_err) values (?, ?, ?, ?, ?)
+insert into lcGP (objId, pb, t, flux, fluxErr) values (?, ?, ?, ?, ?)

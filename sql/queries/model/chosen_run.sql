@@ -1,6 +1,3 @@
--- the model chosen by the most recent training
-select runId
-from modelRuns
-where chosen = 1
-order by trainingId desc
-limit 1
+-- the model chosen by the most recent training (the chosenRun view)
+select runId, model, trainingId
+from chosenRun

@@ -1,7 +1,5 @@
 -- the class the chosen model of the most recent training predicted for one object (no row if none)
-select p.label, r.model
+select p.label, c.model
 from predictions as p
-join modelRuns as r on r.runId = p.runId
-where p.objId = :objId and r.chosen = 1
-order by r.trainingId desc
-limit 1
+join chosenRun as c on c.runId = p.runId
+where p.objId = :objId

@@ -1,0 +1,3 @@
+"""MiniBroker: a single-file astronomical alert broker (one SQLite database)."""
+
+__version__ = "0.2.0"

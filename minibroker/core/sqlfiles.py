@@ -1,0 +1,27 @@
+"""Reading the project's SQL files; Jinja renders structure (per-band columns), never values."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+# sql/ travels inside the installed package (minibroker/sql: in the source tree a link to ../sql)
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+BANDS = ("g", "r", "i", "z")
+COLOURS = (("g", "r"), ("r", "i"), ("i", "z"))
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(SQL_DIR)),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+
+
+@lru_cache(maxsize=None)
+def render(relpath: str) -> str:
+    """The SQL text of ``sql/<relpath>``; ``.sql.j2`` templates get the band structure."""
+    if relpath.endswith(".j2"):
+        return _env.get_template(relpath).render(bands=BANDS, colours=COLOURS)
+    return (SQL_DIR / relpath).read_text()

@@ -1,0 +1,1 @@
+"""Moment features (lcFeats) computed inside SQLite: the pipeline around sql/features/ and udf/batch.py."""

@@ -1,0 +1,124 @@
+"""The report's figures: anomaly gallery, confusion matrix, feature distributions per class."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .data import light_curve
+from .plot import draw
+from .style import DPI, plt
+
+
+def _save(fig, out: Path) -> Path:
+    try:
+        fig.savefig(out, format="png")
+    finally:
+        plt.close(fig)
+    return out
+
+
+def anomaly_gallery(conn, anomalies: list[dict], out: Path, ncols: int = 3) -> Path:
+    """One panel per anomaly (rank, name, score, labels), with the GP where lcGP has it."""
+    n = len(anomalies)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.3 * nrows), dpi=DPI, squeeze=False)
+    for ax, a in zip(axes.flat, anomalies):
+        lc = light_curve(conn, a["objId"], a["dataset"], a["name"], a["trueLabel"], gp=False)
+        _stored_gp(conn, lc)
+        draw(ax, lc, small=True)
+        labels = []
+        if a["trueLabel"] is not None:
+            labels.append(f"label {a['trueLabel']}")
+        if a["predicted"] is not None:
+            labels.append(f"pred {a['predicted']}")
+        ax.set_title(f"#{a['rank']} {a['name']} ({a['dataset']}) score {a['score']:.3f}"
+                     + (f"\n{', '.join(labels)}" if labels else ""), fontsize=9)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(f"Top {n} anomalies (IsolationForest score, higher is stranger)", fontsize=12)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def _stored_gp(conn, lc) -> None:
+    """Attach the object's lcGP grid when make gp has run (the gallery never fits)."""
+    from minibroker.core.sqlfiles import render
+
+    from .data import has_table
+
+    if not has_table(conn, "lcGP"):
+        return
+    grid: dict[str, list] = {}
+    for pb, t, f, e in conn.execute(render("queries/gp/curve.sql"), {"objId": lc.obj_id}):
+        grid.setdefault(pb, []).append((t, f, e))
+    for pb, pts in grid.items():
+        if pb in lc.bands:
+            a = np.array(pts, dtype=float)
+            c = lc.bands[pb]
+            c.gp_t, c.gp_flux, c.gp_err = a[:, 0], a[:, 1], a[:, 2]
+    if grid:
+        lc.gp_source = "lcGP"
+
+
+def confusion_matrix(counts: list[tuple], out: Path, title: str) -> Path:
+    """``counts``: (trueLabel, predicted, n).  Cells show counts; colour is the row fraction."""
+    classes = sorted({c[0] for c in counts} | {c[1] for c in counts})
+    idx = {c: i for i, c in enumerate(classes)}
+    m = np.zeros((len(classes), len(classes)), dtype=int)
+    for true, pred, n in counts:
+        m[idx[true], idx[pred]] += n
+    frac = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    size = max(4.5, 0.6 * len(classes) + 2.5)
+    fig, ax = plt.subplots(figsize=(size + 1, size), dpi=DPI)
+    im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            if m[i, j]:
+                ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=9,
+                        color="white" if frac[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(classes)), [str(c) for c in classes])
+    ax.set_yticks(range(len(classes)), [str(c) for c in classes])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    acc = np.trace(m) / max(m.sum(), 1)
+    ax.set_title(f"{title}\naccuracy {acc:.3f} on {m.sum()} objects", fontsize=10)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="fraction of true class")
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def feature_distributions(columns: list[str], rows: list[tuple], features: list[str], out: Path,
+                          title: str) -> Path | None:
+    """Box plots of each feature per class (NULL, NaN and -999 left out); None if nothing to plot."""
+    li = columns.index("label")
+    labels = np.array([r[li] for r in rows])
+    classes = sorted(set(labels.tolist()))
+    usable = []
+    for f in features:
+        x = np.array([np.nan if r[columns.index(f)] is None else r[columns.index(f)] for r in rows], dtype=float)
+        x[x == -999.0] = np.nan
+        if np.isfinite(x).sum() >= 2:
+            usable.append((f, x))
+    if not usable:
+        return None
+    ncols = 4
+    nrows = math.ceil(len(usable) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.6 * nrows), dpi=DPI, squeeze=False)
+    for ax, (f, x) in zip(axes.flat, usable):
+        data = [x[(labels == c) & np.isfinite(x)] for c in classes]
+        ax.boxplot([d if len(d) else [np.nan] for d in data], showfliers=True,
+                   flierprops={"markersize": 2})
+        ax.set_xticks(range(1, len(classes) + 1), [str(c) for c in classes], fontsize=7)
+        fin = x[np.isfinite(x)]
+        if len(fin) and fin.min() > 0 and fin.max() / max(fin.min(), 1e-300) > 1e3:
+            ax.set_yscale("log")
+        ax.set_title(f, fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in list(axes.flat)[len(usable):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title} (x: class; {len(rows)} labelled objects)", fontsize=12)
+    fig.tight_layout()
+    return _save(fig, out)

@@ -1,0 +1,152 @@
+"""``make report``: every figure as a PNG in one folder with an ``index.html`` that lists them and
+the key tables.  A section without data (no training yet, no anomalies, no make gp) says so."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from minibroker.core.clock import utc_now
+from minibroker.core.sqlfiles import render
+
+from . import figures
+from .data import has_table, rows
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+ID_COLUMNS = ("objId", "dataset", "name", "label")
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list]
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    note: str = ""
+    missing: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+
+
+def _fmt(v):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.6g}"
+    return v
+
+
+def _table(cols, data) -> Table:
+    return Table(list(cols), [[_fmt(v) for v in r] for r in data])
+
+
+def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str = "database") -> dict:
+    """Write ``out/index.html`` and its PNGs; returns ``{"index": path, "figures": [...], "missing": [...]}``."""
+    out.mkdir(parents=True, exist_ok=True)
+    params = {"dataset": dataset}
+    sections: list[Section] = []
+    pngs: list[Path] = []
+
+    # classes
+    s = Section("classes", "Objects per class")
+    cols, data = rows(conn, "queries/report/class_counts.sql", params)
+    if data:
+        s.tables.append(_table(["label", "objects with features"],
+                               [("unlabelled" if r[0] is None else r[0], r[1]) for r in data]))
+    else:
+        s.missing = "No objects with features: run make load and make features."
+    sections.append(s)
+
+    # model comparison
+    s = Section("models", "Model comparison (latest make train)")
+    if has_table(conn, "modelComparison") and (data := rows(conn, "queries/report/model_comparison.sql")[1]):
+        cols = rows(conn, "queries/report/model_comparison.sql")[0]
+        s.tables.append(_table(cols, data))
+        s.note = "Cross-validated scores of every candidate; chosen = 1 marks the model the rule picked."
+    else:
+        s.missing = "No training yet: run make train."
+    sections.append(s)
+
+    # confusion matrix
+    s = Section("confusion", "Confusion matrix (chosen model's predictions vs known labels)")
+    run = conn.execute(render("queries/model/chosen_run.sql")).fetchone() if has_table(conn, "modelRuns") else None
+    counts = rows(conn, "queries/report/confusion.sql", {"runId": run[0], **params})[1] if run else []
+    if counts:
+        path = figures.confusion_matrix(counts, out / "confusion_matrix.png",
+                                        f"run {run[0]} ({run[1]}), training {run[2]}"
+                                        + (f", dataset {dataset}" if dataset else ""))
+        pngs.append(path)
+        s.figures.append(path.name)
+        s.note = ("Predictions stored by make predict for labelled objects. Objects the model was "
+                  "trained on are in-sample here; the model comparison above holds the cross-validated scores.")
+    else:
+        s.missing = ("No predictions of labelled objects: run make train, then make predict DATASET=… "
+                     "on a dataset with labels." if run else "No training yet: run make train and make predict.")
+    sections.append(s)
+
+    # anomalies
+    s = Section("anomalies", f"Top {top} anomalies")
+    anomalies = []
+    if has_table(conn, "anomalyRanking"):
+        cols, data = rows(conn, "queries/report/top_anomalies.sql", {"top": int(top), **params})
+        anomalies = [dict(zip(cols, r)) for r in data]
+    if anomalies:
+        s.tables.append(_table(cols, data))
+        path = figures.anomaly_gallery(conn, anomalies, out / "anomalies.png")
+        pngs.append(path)
+        s.figures.append(path.name)
+    else:
+        s.missing = "No anomaly scores: run make anomalies DATASET=…"
+    sections.append(s)
+
+    # feature distributions
+    s = Section("features", "Feature distributions per class")
+    cols, data = rows(conn, "queries/report/features.sql", params)
+    if data:
+        feats = [c for c in cols if c not in ID_COLUMNS]
+        moments = [c for c in feats if c in _MOMENT_COLUMNS]
+        gpf = [c for c in feats if c not in _MOMENT_COLUMNS]
+        for name, group, label in (("features_moments.png", moments, "Moment features (lcFeats)"),
+                                   ("features_gp.png", gpf, "GP features (lcGPFeats)")):
+            path = figures.feature_distributions(cols, data, group, out / name, label)
+            if path:
+                pngs.append(path)
+                s.figures.append(path.name)
+            elif group is gpf:
+                s.note = "No GP features yet: run make gp to add their distributions."
+    else:
+        s.missing = "No labelled objects with features: load labels and run make features."
+    sections.append(s)
+
+    # GP summary
+    s = Section("gp", "Gaussian-process fits (make gp)")
+    data = rows(conn, "queries/report/gp_summary.sql", params)[1] if has_table(conn, "lcGPFeats") else []
+    if data:
+        s.tables.append(_table(["band", "object-bands", "fitted", "< 3 points", "not converged",
+                                "mean length scale", "mean reduced chi2"], data))
+    else:
+        s.missing = "No GP fits: run make gp."
+    sections.append(s)
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    html = env.get_template("index.html.j2").render(
+        title=dataset or "every dataset", db=db, written=utc_now(), sections=sections)
+    index = out / "index.html"
+    index.write_text(html)
+    return {"index": index, "figures": pngs,
+            "missing": [sec.title for sec in sections if sec.missing]}
+
+
+_MOMENT_COLUMNS = {f"{b}{k}" for b in "griz" for k in ("Std", "Amp", "MAD", "Beyond", "Skew")} | {
+    "gMinusR", "rMinusI", "iMinusZ"}
