@@ -5,7 +5,7 @@ from pathlib import Path
 import apsw
 
 from minibroker.core import db as core_db
-from minibroker.udf import register
+from minibroker.udf.registry import register
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:
