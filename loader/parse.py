@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from minibroker.core import bands
+
 COLUMNS = ("t", "pb", "flux", "dflux")
-PASSBANDS = frozenset("ugrizy")
+PASSBANDS = frozenset(bands.ALL)
 MAX_TEXT = 1000  # characters of a rejected line kept in the database
 ASCII_SPACE = " \t\r\n\v\f"  # what counts as blank (str.strip() would also strip Unicode spaces)
 INT64 = range(-(2**63), 2**63)

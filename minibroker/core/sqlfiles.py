@@ -8,8 +8,7 @@ import jinja2
 # sql/ travels inside the installed package (minibroker/sql: in the source tree a link to ../sql)
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
-BANDS = ("g", "r", "i", "z")
-COLOURS = (("g", "r"), ("r", "i"), ("i", "z"))
+from minibroker.core.bands import COLOURS, FEATURE_BANDS as BANDS
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(SQL_DIR)),

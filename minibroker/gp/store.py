@@ -29,7 +29,7 @@ from minibroker.core.sqlfiles import render
 from .features import MIN_POINTS
 from .parallel import fit_predict_many
 
-FEATURE_BANDS = ("g", "r", "i", "z")  # always get an lcGPFeats row (NULLs when unobserved)
+from minibroker.core.bands import FEATURE_BANDS, order  # FEATURE_BANDS always get an lcGPFeats row
 N_GRID = 200
 CHUNK = 1000  # objects per transaction
 
@@ -64,7 +64,7 @@ def read_curves(conn: apsw.Connection, obj_ids: list[int]) -> list[tuple[int, st
     out = []
     for oid in obj_ids:
         bands = have[oid]
-        for pb in sorted(set(bands) | set(FEATURE_BANDS), key="ugrizy".index):
+        for pb in sorted(set(bands) | set(FEATURE_BANDS), key=order):
             out.append((oid, pb, bands.get(pb, empty)))
     return out
 

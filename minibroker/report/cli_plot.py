@@ -9,6 +9,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from minibroker.core.bands import order
     from minibroker.report.cli_report import open_db
     from minibroker.report.plot import plot_object
 
@@ -16,6 +17,6 @@ def run(args) -> int:
     out = args.out or f"{args.obj}.png"
     lc = plot_object(conn, args.obj, out, dataset=args.dataset, gp=args.gp, db=args.db)
     extra = {"lcGP": ", GP from lcGP", "computed": ", GP fitted for the plot (run make gp to store it)"}
-    print(f"plot {lc.name} ({lc.dataset}): {', '.join(sorted(lc.bands, key='ugrizy'.index))} bands"
+    print(f"plot {lc.name} ({lc.dataset}): {', '.join(sorted(lc.bands, key=order))} bands"
           f"{extra.get(lc.gp_source, '')} -> {out}")
     return 0

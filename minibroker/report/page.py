@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from minibroker.core.clock import utc_now
+from minibroker.core.bands import FEATURE_BANDS
 from minibroker.core.sqlfiles import render
 
 from . import figures
@@ -148,5 +149,5 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
             "missing": [sec.title for sec in sections if sec.missing]}
 
 
-_MOMENT_COLUMNS = {f"{b}{k}" for b in "griz" for k in ("Std", "Amp", "MAD", "Beyond", "Skew")} | {
+_MOMENT_COLUMNS = {f"{b}{k}" for b in FEATURE_BANDS for k in ("Std", "Amp", "MAD", "Beyond", "Skew")} | {
     "gMinusR", "rMinusI", "iMinusZ"}
