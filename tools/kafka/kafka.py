@@ -308,6 +308,10 @@ class KafkaBroker:
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
+            # after a SIGKILL the new JVM cannot register until the old one's session expires (9 s by
+            # default): shorter, so restart() is quick; heartbeats stay well inside it on a busy machine
+            "broker.session.timeout.ms": "4000",
+            "broker.heartbeat.interval.ms": "500",
             "auto.create.topics.enable": "true",
             "log.segment.bytes": str(64 * 1024 * 1024),
             "log.retention.hours": "-1",
@@ -380,8 +384,12 @@ class KafkaBroker:
             return self.log_path.exists() and "Kafka Server started" in self.log_path.read_text(errors="replace")
         for sasl in ([False, True] if self.sasl else [False]):
             try:
-                AdminClient(self.client_config(sasl, **{"log_level": 0})).list_topics(timeout=2)
+                meta = AdminClient(self.client_config(sasl, **{"log_level": 0})).list_topics(timeout=2)
             except Exception:
+                return False
+            # after a restart every existing partition (the group offsets' too) must have its leader back
+            if any(t.error is not None or any(p.leader < 0 for p in t.partitions.values())
+                   for t in meta.topics.values()):
                 return False
         return True
 
