@@ -4,6 +4,7 @@ its log directory still holds what it acknowledged."""
 
 import os
 import random
+import socket
 import time
 import uuid
 
@@ -158,3 +159,24 @@ def test_missing_jars_fail_with_the_make_target(tmp_path, monkeypatch):
     with pytest.raises(kafka_tool.KafkaUnavailable, match="make kafka-jars"):
         kafka_tool.KafkaBroker(tmp_path / "k").start()
     assert not (tmp_path / "k").exists()  # nothing started, nothing written
+
+
+def test_a_taken_port_fails_clearly_or_is_replaced(tmp_path, monkeypatch):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        # asked for: a clear error naming the cause, with the server log's tail, and no JVM left
+        with pytest.raises(kafka_tool.KafkaStartError, match="Address already in use"):
+            start_broker(tmp_path / "asked", port=taken)
+        assert not kafka_tool.KafkaBroker(tmp_path / "asked").running()
+        # picked by the tool and taken before the JVM bound it: it takes other free ports
+        real_free_port, first = kafka_tool.free_port, [taken]
+        monkeypatch.setattr(kafka_tool, "free_port", lambda: first.pop() if first else real_free_port())
+        broker = start_broker(tmp_path / "picked")
+        try:
+            assert broker.port != taken
+            assert broker.create_topic("works") == "works"
+            assert kafka_tool.KafkaBroker(tmp_path / "picked").port == broker.port  # saved for restarts
+        finally:
+            broker.stop()

@@ -161,9 +161,15 @@ def _die_with_parent():  # runs in the child between fork and exec
 
 LOG4J2 = """\
 status = warn
-appender.file.type = File
+appender.file.type = RollingFile
 appender.file.name = file
 appender.file.fileName = {log}
+appender.file.filePattern = {log}.%i
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 20MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 3
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = INFO
@@ -187,7 +193,13 @@ class KafkaBroker:
         self.heap = heap
         self.proc: subprocess.Popen | None = None
         self._atexit = False
+        self._fixed_port = port is not None
         state = self._load_state()
+        if state and port is not None and port != state["port"]:
+            raise KafkaStartError(f"the broker in {self.workdir} listens on port {state['port']}, not {port}: "
+                                  "leave the port out, or use another workdir")
+        if state and sasl and state["sasl_port"] is None:
+            raise KafkaStartError(f"the broker in {self.workdir} was made without SASL: use another workdir")
         if state:
             self.port, self.sasl_port, self.controller_port = state["port"], state["sasl_port"], state["controller_port"]
             self.sasl, self.username, self.password = state["sasl_port"] is not None, state["username"], state["password"]
@@ -257,15 +269,7 @@ class KafkaBroker:
     def _format(self, java: str, lib: Path):
         """First start on this workdir: ports, config, storage formatted (SCRAM user added here)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        used = {self.port} if self.port else set()
-        def pick():
-            while (p := free_port()) in used:
-                pass
-            used.add(p)
-            return p
-        self.port = self.port or pick()
-        self.controller_port = pick()
-        self.sasl_port = pick() if self.sasl else None
+        self._pick_ports()
         self.cluster_id = "-"
         while self.cluster_id.startswith("-"):  # as Kafka's own Uuid: "-..." would read as an option
             self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -278,6 +282,21 @@ class KafkaBroker:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if done.returncode != 0:
             raise KafkaStartError(f"kafka-storage format failed in {self.workdir}:\n{done.stdout[-3000:]}")
+        self._save_state()
+
+    def _pick_ports(self):
+        """Free loopback ports for the listeners the broker has (a port given by the caller is kept)."""
+        used = {self.port} if self._fixed_port else set()
+        def pick():
+            while (p := free_port()) in used:
+                pass
+            used.add(p)
+            return p
+        self.port = self.port if self._fixed_port else pick()
+        self.controller_port = pick()
+        self.sasl_port = pick() if self.sasl else None
+
+    def _save_state(self):
         self._state_path().write_text(json.dumps({
             "port": self.port, "sasl_port": self.sasl_port, "controller_port": self.controller_port,
             "cluster_id": self.cluster_id, "username": self.username, "password": self.password,
@@ -336,12 +355,35 @@ class KafkaBroker:
         java, lib = check()
         if self.running():
             return self
-        if self.cluster_id is None:
+        fresh = self.cluster_id is None
+        if fresh:
             self._format(java, lib)
         else:
             self._write_config()  # same ports and paths; refreshed in case the code changed
-        cmd = [java, f"-Xmx{self.heap}", *JVM_OPTS,
-               *self._log_opts(), "-cp", str(lib / "*"), "kafka.Kafka", str(self.workdir / "server.properties")]
+        for attempt in range(3):
+            log_at = self._log_sizes()
+            self._launch(java, lib, detach)
+            try:
+                self._wait_ready(timeout, log_at)
+                return self
+            except KafkaStartError:
+                self.kill()
+                # a free port picked here can be taken (another process's connection) before the JVM
+                # binds it: a fresh broker whose ports were not given simply takes others
+                if fresh and not self._fixed_port and attempt < 2 and self._port_clash(log_at):
+                    self._pick_ports()
+                    self._write_config()
+                    self._save_state()
+                    continue
+                raise
+            except BaseException:
+                self.kill()
+                raise
+        raise AssertionError("unreachable")
+
+    def _launch(self, java: str, lib: Path, detach: bool):
+        cmd = [java, f"-Xmx{self.heap}", *JVM_OPTS, *self._log_opts(), "-cp", str(lib / "*"),
+               "kafka.Kafka", str(self.workdir / "server.properties")]
         out = open(self.workdir / "logs" / "stdout.log", "ab")
         try:
             pdeath = not detach and threading.current_thread() is threading.main_thread()
@@ -354,20 +396,39 @@ class KafkaBroker:
         if not detach and not self._atexit:
             atexit.register(self.stop)
             self._atexit = True
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.kill()
-            raise
-        return self
 
-    def _wait_ready(self, timeout: float):
+    def _logs(self) -> list[Path]:
+        return [self.log_path, self.workdir / "logs" / "stdout.log"]
+
+    def _log_sizes(self) -> list[int]:
+        return [p.stat().st_size if p.exists() else 0 for p in self._logs()]
+
+    def _new_log_text(self, since: list[int]) -> str:
+        text = []
+        for path, offset in zip(self._logs(), since):
+            with contextlib.suppress(OSError), open(path, "rb") as f:
+                f.seek(offset)
+                text.append(f.read().decode(errors="replace"))
+        return "\n".join(text)
+
+    def _port_clash(self, since: list[int]) -> bool:
+        return "Address already in use" in self._new_log_text(since)
+
+    def _cause(self, since: list[int]) -> str:
+        """': ' + the first ERROR of this attempt and its root cause, from the server log."""
+        lines = self._new_log_text(since).splitlines()
+        error = next((ln for ln in lines if "] ERROR " in ln), None)
+        root = [ln.strip() for ln in lines if ln.startswith("Caused by:")]
+        found = [x for x in (error, root[-1] if root else None) if x]
+        return (": " + " / ".join(found)) if found else ""
+
+    def _wait_ready(self, timeout: float, since: list[int]):
         deadline = time.monotonic() + timeout
         ports = [self.port] + ([self.sasl_port] if self.sasl else [])
         while True:
             if self.proc.poll() is not None:
-                raise KafkaStartError(f"the Kafka JVM exited with code {self.proc.returncode} "
-                                      f"before it was ready\n{self.log_tail()}")
+                raise KafkaStartError(f"the Kafka JVM exited with code {self.proc.returncode} before it was "
+                                      f"ready{self._cause(since)}\n{self.log_tail()}")
             if all(_port_open(p) for p in ports) and self._answers():
                 return
             if time.monotonic() > deadline:
@@ -395,7 +456,7 @@ class KafkaBroker:
 
     def log_tail(self, lines: int = 40) -> str:
         parts = []
-        for path in (self.log_path, self.workdir / "logs" / "stdout.log"):
+        for path in self._logs():
             with contextlib.suppress(OSError):
                 tail = path.read_text(errors="replace").splitlines()[-lines:]
                 if tail:
