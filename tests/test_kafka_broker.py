@@ -5,6 +5,8 @@ its log directory still holds what it acknowledged."""
 import os
 import random
 import socket
+import subprocess
+import sys
 import time
 import uuid
 
@@ -180,3 +182,28 @@ def test_a_taken_port_fails_clearly_or_is_replaced(tmp_path, monkeypatch):
             assert kafka_tool.KafkaBroker(tmp_path / "picked").port == broker.port  # saved for restarts
         finally:
             broker.stop()
+
+
+@pytest.mark.parametrize("end", ["exit", "sigkill"])
+def test_no_jvm_outlives_the_python_that_started_it(tmp_path, end):
+    """A normal exit stops the broker (atexit); a SIGKILLed parent takes the JVM with it."""
+    kafka_tool.check()
+    script = ("import sys, time; sys.path.insert(0, sys.argv[1]); import kafka; "
+              "b = kafka.KafkaBroker(sys.argv[2]).start(); print(b.pid, flush=True); "
+              "time.sleep(600 if sys.argv[3] == 'sigkill' else 0)")
+    child = subprocess.Popen([sys.executable, "-c", script, str(kafka_tool.HERE), str(tmp_path / "k"), end],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        jvm = int(child.stdout.readline())
+        assert kafka_tool._pid_alive(jvm)
+        if end == "sigkill":
+            child.kill()
+        child.wait(timeout=60)
+        deadline = time.monotonic() + 20
+        while kafka_tool._pid_alive(jvm) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not kafka_tool._pid_alive(jvm)
+    finally:
+        child.kill()
+        child.wait()
+        kafka_tool.KafkaBroker(tmp_path / "k").kill()  # should the test fail: no JVM left either
