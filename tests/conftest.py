@@ -8,6 +8,8 @@ import pytest
 
 from minibroker.database import connect
 
+pytest_plugins = ["kafka_fixture"]  # the real Kafka broker fixtures (started only when asked for)
+
 # The one place that knows where things are: the project, and the shared data beside it.
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -2,7 +2,6 @@
 features and degenerate input."""
 
 import math
-import os
 import warnings
 
 import numpy as np
@@ -10,18 +9,17 @@ import pytest
 
 from minibroker.gp import (FEATURE_NAMES, fit_predict_many, gp_features, log_marginal_likelihood,
                            predict)
-from minibroker.gp.bench import DEFAULT_DATA, load_curves, relative_difference, sklearn_fit_predict
+from conftest import REAL_DIR
+from minibroker.gp.bench import load_curves, relative_difference, sklearn_fit_predict
 from minibroker.gp.likelihood import theta_bounds
 from gp_oracles import fit_batch, tri_inv
 
-HAVE_DATA = os.path.isdir(DEFAULT_DATA)
-needs_data = pytest.mark.skipif(not HAVE_DATA, reason="real light curves not available")
 
 
 @pytest.fixture(scope="module")
 def real_sample():
     """Every 9th object-band of the 100 real files (g, r, i, z): ~45 curves."""
-    items = load_curves(DEFAULT_DATA, "griz")
+    items = load_curves(REAL_DIR, "griz")
     return [c for _, _, c in items[::9]]
 
 
@@ -45,7 +43,6 @@ def bump_curve(rng, t0=40.0, width=8.0, amp=100.0, noise=3.0, n=45, span=(0.0, 1
 
 
 # ---------------------------------------------------------------- sklearn
-@needs_data
 def test_mean_agrees_with_sklearn(real_results, sklearn_results):
     rel = np.array([relative_difference(r.mean, s["mean"])
                     for r, s in zip(real_results, sklearn_results)])
@@ -53,7 +50,6 @@ def test_mean_agrees_with_sklearn(real_results, sklearn_results):
     assert np.mean(rel <= 1e-3) >= 0.95, np.sort(rel)[-5:]
 
 
-@needs_data
 def test_hyperparameters_and_lml_agree_with_sklearn(real_results, sklearn_results):
     ok = 0
     for r, s in zip(real_results, sklearn_results):
@@ -64,14 +60,12 @@ def test_hyperparameters_and_lml_agree_with_sklearn(real_results, sklearn_result
     assert ok / len(real_results) >= 0.95
 
 
-@needs_data
 def test_std_agrees_with_sklearn(real_results, sklearn_results):
     rel = np.array([np.max(np.abs(r.std - s["std"])) / np.max(s["std"])
                     for r, s in zip(real_results, sklearn_results)])
     assert np.mean(rel <= 1e-3) >= 0.95
 
 
-@needs_data
 def test_parallel_equals_serial(real_sample, real_results):
     from minibroker.gp import parallel
 
@@ -100,7 +94,6 @@ def test_tri_inv_inverts_lower_triangular_stack():
         np.testing.assert_allclose(Li, np.linalg.inv(L), rtol=1e-10, atol=1e-12)
 
 
-@needs_data
 def test_fit_batch_matches_and_respects_bounds(real_sample, real_results):
     fits = fit_batch(real_sample)
     lo, hi = np.exp(theta_bounds()).T
@@ -123,7 +116,6 @@ def test_grid_has_requested_length(n_grid):
 
 
 # ---------------------------------------------------------------- calibration
-@needs_data
 def test_observations_within_predictive_band(real_sample, real_results):
     """Observed flux within mean +- 1.96*sqrt(sd**2 + e**2) at the
     observation times.  Only for fits whose amplitude is not pinned at the
