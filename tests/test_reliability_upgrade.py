@@ -2,6 +2,8 @@
 current one and keeps every row; a migration that fails part-way rolls back completely (schema, data
 and its _migrations record) and the command says so in one line."""
 
+import re
+
 import apsw
 import pytest
 
@@ -39,8 +41,8 @@ def test_every_earlier_version_upgrades_and_keeps_every_row(tmp_path, version):
     assert [r[0] for r in conn.execute("select name from _migrations order by name")] == [m.name for m in SHIPPED]
     after = dump(conn)
     for table, rows in before.items():
-        if table != "_migrations":
-            assert after[table] == rows, table
+        if table != "_migrations" and rows:  # later migrations may add columns: they come last in each row
+            assert [r[:len(rows[0])] for r in after[table]] == rows, table
     assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
     assert conn.execute("pragma foreign_key_check").fetchall() == []
     # and the upgraded database works: more data, features
@@ -94,8 +96,9 @@ def test_failed_migration_through_the_cli_is_one_line_and_leaves_the_database_us
         names = [r[0] for r in plain.execute("select name from _migrations order by name")]
         assert names == [m.name for m in SHIPPED]
         after = dump(plain)
-    assert {t: r for t, r in after.items() if t in before and t != "_migrations"} == {
-        t: r for t, r in before.items() if t != "_migrations"}
+    width = {t: len(r[0]) for t, r in before.items() if r}  # the pending migration may add columns (last)
+    assert {t: [row[:width[t]] for row in r] for t, r in after.items() if t in width and t != "_migrations"} == {
+        t: r for t, r in before.items() if t in width and t != "_migrations"}
     assert main(["features", "--db", str(path)]) == 0  # and it works with the shipped code
 
 
@@ -103,4 +106,5 @@ def test_migrations_apply_inside_one_transaction_each(tmp_path):
     """A migration file with its own BEGIN/COMMIT would break the all-or-nothing promise: none has one."""
     for m in SHIPPED:
         body = "\n".join(line.split("--")[0] for line in m.sql.lower().splitlines())
+        body = re.sub(r"create\s+trigger\b.*?\bbegin\b.*?\bend\s*;", "", body, flags=re.S)  # a trigger's body
         assert "begin" not in body.split() and "commit;" not in body.replace(" ", ""), m.name
