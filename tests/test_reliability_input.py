@@ -288,7 +288,7 @@ def light_curve(draw):
     if draw(st.integers(0, 9)) == 0:  # an undecodable byte somewhere
         at = draw(st.integers(0, len(data)))
         data = data[:at] + b"\xe9" + data[at:]
-        unsure, good, bad = unsure + good + bad, 0, 0
+        unsure, good, bad = unsure + good + bad + 1, 0, 0  # (+1: after the last line end it is a line of its own)
         valid = None
     return data, good, bad, unsure, valid
 
