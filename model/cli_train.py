@@ -23,7 +23,7 @@ def run(args) -> int:
     print(f"training {result.training_id}: {result.n_objects} labelled objects of "
           f"{result.dataset or 'every dataset'} (classes {counts}), {len(result.features)} features "
           f"({args.feature_set}), "
-          f"5-fold stratified CV without shuffling, objects ordered by name")
+          f"5-fold stratified CV without shuffling, objects in objId order (the exercise's folds)")
     frame = pd.DataFrame([{
         "runId": r.run_id,
         "model": r.model,

@@ -107,6 +107,18 @@ def to_float(values) -> np.ndarray:
     return X
 
 
+def to_sentinel(X) -> np.ndarray:
+    """The exercise's input (the ``svm`` candidate): every missing value back to the -999 sentinel.
+
+    ``to_float`` turned -999 into NaN; this turns it back, so on data without NULLs (the real
+    training set) the SVM sees exactly the raw lcFeats values, -999 colours included. A NULL
+    feature (a band without observations, which the exercise never had) becomes -999 too.
+    """
+    X = np.array(X, dtype=float)
+    X[~np.isfinite(X)] = MISSING_SENTINEL
+    return X
+
+
 def missing_rule() -> SimpleImputer:
     """Step 2 of the rule, fitted with (and stored inside) each model."""
     return SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)

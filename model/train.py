@@ -1,6 +1,6 @@
 """``make train``: cross-validate the candidates on the same folds, record them, store the fitted models.
 
-Folds: ``StratifiedKFold(n_splits=5, shuffle=False)`` over the labelled objects ordered by name —
+Folds: ``StratifiedKFold(n_splits=5, shuffle=False)`` over the labelled objects in objId (load) order —
 what the original exercise's ``cross_val_score(model, X, y, cv=5)`` did for a classifier — computed
 once and shared by every candidate. Per fold: accuracy, balanced accuracy, fit time and predict time
 (``time.perf_counter``). ``cvAccuracy``/``cvBalancedAccuracy`` are the means over the folds.
@@ -98,7 +98,7 @@ def libraries() -> dict[str, str]:
 
 def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[str] | None = None,
                     n_folds: int = N_FOLDS, feature_set: str = matrix.DEFAULT_FEATURE_SET) -> matrix.Matrix:
-    """The labelled objects with features, ordered by name; a UserError says what is missing."""
+    """The labelled objects with features, in objId order; a UserError says what is missing."""
     m = matrix.read(conn, matrix.FEATURE_SETS[feature_set], {"dataset": dataset})
     if len(m) == 0:
         raise UserError(_why_empty(conn, dataset))
@@ -142,7 +142,7 @@ def _why_empty(conn: apsw.Connection, dataset: str | None) -> str:
 
 
 def make_folds(y: np.ndarray, n_folds: int = N_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The stratified, unshuffled folds every candidate shares (rows already ordered by name)."""
+    """The stratified, unshuffled folds every candidate shares (rows already in objId order)."""
     return list(StratifiedKFold(n_splits=n_folds, shuffle=False).split(np.zeros((len(y), 1)), y))
 
 
