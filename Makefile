@@ -12,6 +12,8 @@ DATA    ?=
 DATASET ?= $(notdir $(patsubst %/,%,$(DATA)))
 JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 LABELS  ?=
+NAMES   ?=
+SIM     ?=
 Q       ?=
 FILTER  ?=
 PARAMS  ?=
@@ -31,7 +33,7 @@ REPEATS ?= 3
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv demo test load labels classnames features sql simulate train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +68,9 @@ sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name
 
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
 	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
+
+classnames: $(VENV)/.installed ## name the class labels: make classnames [NAMES=label,name.csv] [SIM=1]; lists them
+	$(MB) classnames --db "$(DB)" $(if $(SIM),--simulator) $(if $(NAMES),"$(NAMES)")
 
 train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp]
 	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURES)

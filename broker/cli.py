@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[tuple[str, str, str]] = [
     ("demo", "broker.demo", "the whole job on simulated data: simulate, load, features, train, predict, anomalies, GP, report"),
     ("simulate", "sim.cli", "write simulated LSST-like light curves (one file per object, or nightly batches)"),
+    ("classnames", "loader.cli_classnames", "name the integer class labels from a label,name CSV or the simulator's classes; list the names"),
     ("train", "model.cli_train", "cross-validate models on labelled features, store them, mark the chosen one"),
     ("predict", "model.cli_predict", "predict classes for a dataset with the chosen (or a given) model"),
     ("anomalies", "model.cli_anomalies", "rank a dataset's objects by IsolationForest anomaly score"),
