@@ -1,7 +1,7 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp|period), GRID, OBJ, GP, RUN, SIZES.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -72,7 +72,7 @@ simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=10
 classnames: $(VENV)/.installed ## name the class labels: make classnames [NAMES=label,name.csv] [SIM=1]; lists them
 	$(MB) classnames --db "$(DB)" $(if $(SIM),--simulator) $(if $(NAMES),"$(NAMES)")
 
-train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp]
+train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp|period]
 	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURES)
 
 predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model (or RUN=runId)

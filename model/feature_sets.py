@@ -8,6 +8,9 @@ Kept apart from ``model.matrix`` so the command line can list them without impor
 FEATURE_SETS = {
     "moments": "training_matrix",      # lcFeats (trainingSet)
     "gp": "training_matrix_gp",        # lcFeats + GP features (trainingSetGP; make gp first)
+    "period": "training_matrix_period",  # lcFeats + lcPeriodFeats (trainingSetPeriod; make features)
 }
-FEATURE_VIEWS = {"moments": "objectFeatures", "gp": "objectFeaturesGP"}
+FEATURE_VIEWS = {"moments": "objectFeatures", "gp": "objectFeaturesGP", "period": "objectFeaturesPeriod"}
+# the command that fills a feature set's extra columns
+FILLED_BY = {"gp": "make gp", "period": "make features"}
 DEFAULT_FEATURE_SET = "moments"

@@ -25,7 +25,7 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 
 from broker.sqlfiles import render
-from model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS, FEATURE_VIEWS  # re-exported for model.*
+from model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS, FEATURE_VIEWS, FILLED_BY  # noqa: F401 (re-exported)
 
 ID_COLUMNS = ("objId", "dataset", "name", "label")
 

@@ -101,7 +101,8 @@ def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[s
         moments = matrix.feature_columns(conn, matrix.DEFAULT_FEATURE_SET)
         extra = [i for i, f in enumerate(m.features) if f not in moments]
         if extra and np.isnan(m.X[:, extra]).all():
-            raise UserError(f"{_which(dataset)} has no {feature_set} features yet: run make {feature_set} first")
+            raise UserError(f"{_which(dataset)} has no {feature_set} features yet: "
+                            f"run {matrix.FILLED_BY[feature_set]} first")
     if features:
         m = m.select(features)
     counts = Counter(m.labels)

@@ -21,6 +21,9 @@ AGGREGATES = {
     "lc_band_features": (aggregates.BandFeatures, 2),  # all of the above as one JSON object
     # (objId, pb, flux blob, dflux blob) over lcBands rows -> JSON array, one object per band
     "lc_packed_band_features": (aggregates.PackedBandFeatures, 4),
+    # (objId, pb, t blob, flux blob, dflux blob) over lcBands rows -> JSON array, one array per object
+    # [objId, *udf.period.COLUMNS]: Lomb-Scargle periods and shape features (udf/period.py)
+    "lc_packed_period_features": (aggregates.PackedPeriodFeatures, 5),
 }
 
 SCALARS = {

@@ -34,3 +34,24 @@ create table classNames (
     name   text not null check (length(name) > 0),
     source text not null
 );
+
+-- period and shape features (udf/period.py), computed by make features beside lcFeats; a band
+-- without points has NObs = 0 and NULL features, a band with fewer than 5 points NULL periods
+create table lcPeriodFeats (
+    objId       integer primary key references objects (objId) on delete cascade,
+    gNObs integer not null, rNObs integer not null, iNObs integer not null, zNObs integer not null,  -- points in the band
+    gPeriod real, rPeriod real, iPeriod real, zPeriod real,  -- best Lomb-Scargle period, days
+    gPeriodSNR real, rPeriodSNR real, iPeriodSNR real, zPeriodSNR real,  -- its peak's (P - mean P) / std P
+    gMeanNorm real, rMeanNorm real, iMeanNorm real, zMeanNorm real,  -- weighted mean flux / largest |weighted mean| of the bands
+    gPeakSNR real, rPeakSNR real, iPeakSNR real, zPeakSNR real,  -- max flux/dflux
+    period      real,   -- multiband: bands normalised and pooled
+    periodSNR   real,
+    duration    real,   -- last - first observation (g, r, i, z), days
+    detDuration real    -- last - first detection (flux/dflux >= 5), days
+);
+
+-- photometry that changes clears lcFeats (the loader does that): the period features go with it
+create trigger lcFeats_clears_period after delete on lcFeats
+begin
+    delete from lcPeriodFeats where objId = old.objId;
+end;
