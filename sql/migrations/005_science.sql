@@ -41,11 +41,11 @@ create table lcPeriodFeats (
     objId       integer primary key references objects (objId) on delete cascade,
     gNObs integer not null, rNObs integer not null, iNObs integer not null, zNObs integer not null,  -- points in the band
     gPeriod real, rPeriod real, iPeriod real, zPeriod real,  -- best Lomb-Scargle period, days
-    gPeriodSNR real, rPeriodSNR real, iPeriodSNR real, zPeriodSNR real,  -- its peak's (P - mean P) / std P
+    gPeriodPower real, rPeriodPower real, iPeriodPower real, zPeriodPower real,  -- Lomb-Scargle power at it (standard normalisation, 0..1)
     gMeanNorm real, rMeanNorm real, iMeanNorm real, zMeanNorm real,  -- weighted mean flux / largest |weighted mean| of the bands
     gPeakSNR real, rPeakSNR real, iPeakSNR real, zPeakSNR real,  -- max flux/dflux
     period      real,   -- multiband: bands normalised and pooled
-    periodSNR   real,
+    periodPower   real,
     duration    real,   -- last - first observation (g, r, i, z), days
     detDuration real    -- last - first detection (flux/dflux >= 5), days
 );

@@ -7,10 +7,10 @@ with final as (
         g.*,
         p.gNObs, p.rNObs, p.iNObs, p.zNObs,
         p.gPeriod, p.rPeriod, p.iPeriod, p.zPeriod,
-        p.gPeriodSNR, p.rPeriodSNR, p.iPeriodSNR, p.zPeriodSNR,
+        p.gPeriodPower, p.rPeriodPower, p.iPeriodPower, p.zPeriodPower,
         p.gMeanNorm, p.rMeanNorm, p.iMeanNorm, p.zMeanNorm,
         p.gPeakSNR, p.rPeakSNR, p.iPeakSNR, p.zPeakSNR,
-        p.period, p.periodSNR, p.duration, p.detDuration
+        p.period, p.periodPower, p.duration, p.detDuration
     from objectFeaturesGP as g
     left join lcPeriodFeats as p on p.objId = g.objId
 )
