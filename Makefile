@@ -1,7 +1,8 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURE_SET (moments|gp), GRID, OBJ, GP, RUN, SIZES,
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
+# NAMES and SIM (make classnames),
 # KAFKA_PORT (make kafka-start).
 
 PYTHON  ?= python3
@@ -13,6 +14,8 @@ DATA    ?=
 DATASET ?= $(notdir $(patsubst %/,%,$(DATA)))
 JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 LABELS  ?=
+NAMES   ?=
+SIM     ?=
 Q       ?=
 FILTER  ?=
 PARAMS  ?=
@@ -33,7 +36,7 @@ REPEATS ?= 3
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -81,8 +84,11 @@ sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
 	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
 
-train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURE_SET=moments|gp]
-	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURE_SET)
+classnames: $(VENV)/.installed ## name the class labels: make classnames [NAMES=label,name.csv] [SIM=1]; lists them
+	$(MB) classnames --db "$(DB)" $(if $(SIM),--simulator) $(if $(NAMES),"$(NAMES)")
+
+train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURE_SET=moments|gp|period]
+	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURE_SET) --jobs $(JOBS)
 
 predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model (or RUN=runId)
 	$(MB) predict --db "$(DB)" $(dataset_opt) $(if $(RUN),--run-id $(RUN))

@@ -1,4 +1,8 @@
-"""``make labels``: a ``name,label`` CSV (as ../shared/data/training_labels.csv) into lcLabels."""
+"""``make labels``: a ``name,label`` CSV (as ../shared/data/training_labels.csv) into lcLabels.
+
+An optional class-name column (``className``, or ``type``; see ``loader.classnames``) names the
+labels in ``classNames``; a label given two different names is an error.
+"""
 
 import csv
 from dataclasses import dataclass, field
@@ -16,20 +20,30 @@ class LabelReport:
     labelled: int = 0
     unknown: list[str] = field(default_factory=list)   # names with no object in the dataset
     bad: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    names: dict[int, str] = field(default_factory=dict)   # class names the file gave
 
 
 def read_labels(path: str | Path) -> tuple[list[tuple[int, str, int]], list[tuple[int, str]]]:
     """((line, name, label) rows, (line, reason) problems) of a CSV with a ``name,label`` header."""
+    rows, bad, _ = read_labels_and_names(path)
+    return rows, bad
+
+
+def read_labels_and_names(path: str | Path):
+    """``read_labels`` and the class names of an optional class-name column (label -> name)."""
+    from minibroker.loader.classnames import NAME_COLUMNS
+
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no labels file at {path}: give LABELS=file.csv with name,label columns")
-    rows, bad = [], []
+    rows, bad, names = [], [], {}
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
         if "name" not in header or "label" not in header:
             raise UserError(f"{path}: line 1 must name the columns name,label (found {','.join(header)!r})")
         iname, ilabel = header.index("name"), header.index("label")
+        iclass = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
         for rec in reader:
             line = reader.line_num
             if not rec or not any(f.strip() for f in rec):
@@ -41,12 +55,22 @@ def read_labels(path: str | Path) -> tuple[list[tuple[int, str, int]], list[tupl
                 rows.append((line, rec[iname].strip(), int(rec[ilabel])))
             except ValueError:
                 bad.append((line, f"label is not an integer: {rec[ilabel]!r}"))
-    return rows, bad
+                continue
+            cls = rec[iclass].strip() if iclass is not None else ""
+            if cls:
+                label = rows[-1][2]
+                if names.get(label, cls) != cls:
+                    raise UserError(f"{path}: line {line}: label {label} named both {names[label]!r} and "
+                                    f"{cls!r}: one name per label")
+                names[label] = cls
+    return rows, bad, names
 
 
 def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelReport:
-    rows, bad = read_labels(path)
-    report = LabelReport(bad=bad)
+    from minibroker.loader import classnames
+
+    rows, bad, names = read_labels_and_names(path)
+    report = LabelReport(bad=bad, names=names)
     objects = dict(conn.execute(render("queries/loader/label_targets.sql"), {"dataset": dataset}).fetchall())
     if not objects:
         raise UserError(f"dataset {dataset!r} has no objects: load it first, or name another with DATASET=")
@@ -59,4 +83,6 @@ def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelR
                 continue
             conn.execute(render("queries/loader/insert_label.sql"), {"objId": obj_id, "label": label, "source": source})
             report.labelled += 1
+        classnames.store(conn, names, source)
+    classnames.from_headers(conn)
     return report

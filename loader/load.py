@@ -97,6 +97,9 @@ def load_files(conn: apsw.Connection, paths: list[str | Path], dataset: str, *, 
             writer.write(parsed)
             bar.update(1)
         writer.commit()
+    from minibroker.loader.classnames import from_headers
+
+    from_headers(conn)  # class names from `#type:` headers of labelled files
     checkpoint(conn)  # leave a small WAL behind, not the size of the whole load
     report.seconds = time.perf_counter() - start
     return report

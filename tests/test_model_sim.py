@@ -18,7 +18,7 @@ def sim(tmp_path_factory):
         "simtrain": {"n_per_class": 15, "seed": 1},
         "simnew": {"n_per_class": 8, "seed": 2, "prefix": "NEW", "outlier": True},
     })
-    return conn, train(conn, "simtrain")
+    return conn, train(conn, "simtrain", repeats=2)
 
 
 def test_training_separates_the_classes_reproducibly(sim):

@@ -118,3 +118,27 @@ class PackedBandFeatures:
 
 PACKED_COLUMNS = ("objId", "pb") + batch.KEYS
 
+
+
+class PackedPeriodFeatures:
+    """Period and shape features of many objects at once: step(objId, pb, t, flux, dflux) with float64
+    blobs as in lcBands; final returns a JSON array of arrays [objId, *udf.period.COLUMNS], one per
+    object, null where undefined. The math is ``udf.period.period_features``."""
+
+    def __init__(self):
+        self.objects: dict[int, dict[str, tuple]] = {}
+
+    def step(self, obj_id, pb, t, flux, dflux):
+        if all(isinstance(b, bytes) for b in (t, flux, dflux)) and len(t) == len(flux) == len(dflux) \
+                and len(t) % 8 == 0:
+            self.objects.setdefault(obj_id, {})[pb] = (t, flux, dflux)
+
+    def final(self):
+        from minibroker.udf import period
+
+        rows = []
+        for obj_id, bands in self.objects.items():
+            arrays = {pb: tuple(np.frombuffer(b, dtype="<f8") for b in blobs) for pb, blobs in bands.items()}
+            feats = period.period_features(arrays)
+            rows.append([obj_id] + [feats[c] for c in period.COLUMNS])
+        return orjson.dumps(rows).decode()   # NaN -> null

@@ -26,6 +26,9 @@ AGGREGATES = {
 } | {
     "lc_band_features": (aggregates.BandFeatures, 2),
     "lc_packed_band_features": (aggregates.PackedBandFeatures, 4),
+    # (objId, pb, t blob, flux blob, dflux blob) over lcBands rows -> JSON array, one array per object
+    # [objId, *udf.period.COLUMNS]: Lomb-Scargle periods and shape features (udf/period.py)
+    "lc_packed_period_features": (aggregates.PackedPeriodFeatures, 5),
 }
 
 SCALARS = {name: (_scalar(f.fn), f.nargs) for name, f in FUNCTIONS.items() if f.kind == "scalar"}

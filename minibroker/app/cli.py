@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "minibroker.app.demo",
     "minibroker.sim.cli",
     "minibroker.loader.cli",
+    "minibroker.loader.cli_classnames",
     "minibroker.features.cli",
     "minibroker.analyst.cli",
     "minibroker.model.cli",

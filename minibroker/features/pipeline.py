@@ -1,7 +1,9 @@
-"""``make features``: lcFeats and lcBandStats, computed inside SQLite, for every object that needs them.
+"""``make features``: lcFeats, lcBandStats and lcPeriodFeats, computed inside SQLite, for every object
+that needs them.
 
-Incremental: an object needs features when it has no lcFeats row. The loader deletes that
-row whenever it adds or replaces the object's photometry, in the same transaction, so a
+Incremental: an object needs features when it has no lcFeats or no lcPeriodFeats row (deleting
+an lcFeats row deletes the object's lcPeriodFeats row too, a trigger of migration 005). The loader
+deletes that row whenever it adds or replaces the object's photometry, in the same transaction, so a
 re-run on an unchanged database selects nothing.
 
 A science step run by the one driver (``minibroker.core.step``): each chunk of objects is
@@ -37,23 +39,28 @@ def pending(conn: apsw.Connection, dataset: str | None = None) -> list[int]:
     return [r[0] for r in conn.execute(render("queries/features/todo.sql"), {"dataset": dataset})]
 
 
-def compute_chunk(conn: apsw.Connection, ids: list[int]) -> tuple[list, list]:
-    """(bands, seen): the two JSON arrays of ``features/compute.sql.j2`` for these objects, parsed."""
-    bands, seen = conn.execute(render("features/compute.sql.j2"), {"objIds": json.dumps(ids)}).fetchone()
-    return orjson.loads(bands), orjson.loads(seen)
+def compute_chunk(conn: apsw.Connection, ids: list[int]) -> tuple[list, list, list]:
+    """(bands, period, seen): the three JSON arrays of ``features/compute.sql.j2`` for these objects,
+    parsed."""
+    bands, period, seen = conn.execute(render("features/compute.sql.j2"), {"objIds": json.dumps(ids)}).fetchone()
+    return orjson.loads(bands), orjson.loads(period or "[]"), orjson.loads(seen)
 
 
-def store_chunk(conn: apsw.Connection, chunk: tuple[list, list], ids: list[int] | None = None) -> None:
+def store_chunk(conn: apsw.Connection, chunk: tuple[list, list, list], ids: list[int] | None = None) -> None:
     """Store a ``compute_chunk`` result (only the objects of ``ids`` when given) with
-    ``features/store.sql.j2``; the caller holds the write transaction."""
-    bands, seen = chunk
+    ``features/store_period.sql.j2`` (lcPeriodFeats) and ``features/store.sql.j2`` (lcBandStats,
+    lcFeats); the caller holds the write transaction."""
+    bands, period, seen = chunk
     if ids is not None:
         keep = set(ids)
         bands = [b for b in bands if b[0] in keep]
+        period = [p for p in period if p[0] in keep]
         seen = [s for s in seen if s[0] in keep]
     conn.execute(render("features/chunk_tables.sql.j2"))
     conn.executemany(render("features/insert_chunk_bands.sql.j2"), bands)
+    conn.executemany(render("features/insert_chunk_period.sql.j2"), period)
     conn.executemany(render("features/insert_chunk_seen.sql"), seen)
+    conn.execute(render("features/store_period.sql.j2"))
     conn.execute(render("features/store.sql.j2"))
 
 

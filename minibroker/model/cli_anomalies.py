@@ -13,6 +13,7 @@ def run(args) -> int:
 
     from minibroker.database import connect
     from minibroker.core.errors import UserError
+    from minibroker.loader.classnames import names, show
     from minibroker.model.anomalies import score
 
     if args.top < 0:
@@ -23,10 +24,11 @@ def run(args) -> int:
     print(f"anomalies {dataset}: {r.n_objects} objects scored by IsolationForest in {r.seconds:.2f} s "
           f"(anomaly run {r.anomaly_run_id}; score in (0, 1], higher is stranger)")
     if r.top:
+        known = names(conn)
         frame = pd.DataFrame([{"rank": a.rank, "name": a.name,
-                               "label": "" if a.true_label is None else a.true_label,
-                               "predicted": "" if a.predicted is None else a.predicted,
+                               "class": "" if a.true_label is None else show(a.true_label, known),
+                               "predicted": "" if a.predicted is None else show(a.predicted, known),
                                "score": round(a.score, 4)} for a in r.top]).set_index("rank")
-        print(f"top {len(r.top)} (label: known class; predicted: chosen model of the latest training):")
+        print(f"top {len(r.top)} (class: known class; predicted: chosen model of the latest training):")
         print(table(frame))
     return 0

@@ -9,7 +9,8 @@ def feature_set_arg(parser) -> None:
     from minibroker.model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS
 
     parser.add_argument("--feature-set", choices=sorted(FEATURE_SETS), default=DEFAULT_FEATURE_SET,
-                        help="moments: lcFeats (default); gp: lcFeats plus GP features (run make gp first)")
+                        help="moments: lcFeats (default); gp: lcFeats plus GP features (run make gp first); "
+                             "period: lcFeats plus period and shape features (lcPeriodFeats)")
 
 
 def only_dataset(conn: apsw.Connection, db: str) -> str:

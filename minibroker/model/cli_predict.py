@@ -9,6 +9,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from minibroker.database import connect
+    from minibroker.loader.classnames import names, show
     from minibroker.model.predict import predict
 
     conn = connect(args.db)
@@ -16,7 +17,8 @@ def run(args) -> int:
     r = predict(conn, dataset, args.run_id)
     print(f"predict {dataset}: {r.n_objects} objects with run {r.run.run_id} ({r.run.model}, "
           f"training {r.run.training_id}) -> predictions")
-    print("predicted classes: " + ", ".join(f"{label}: {n}" for label, n in r.distribution.items()))
+    known = names(conn)
+    print("predicted classes: " + ", ".join(f"{show(label, known)}: {n}" for label, n in r.distribution.items()))
     if r.n_labelled:
         print(f"against the {r.n_labelled} known labels: accuracy {r.accuracy:.4f}, "
               f"balanced accuracy {r.balanced_accuracy:.4f}")
@@ -24,7 +26,8 @@ def run(args) -> int:
             print(f"note: {r.in_training} of these objects trained the model, so these are in-sample numbers; "
                   "the cross-validated ones are in modelRuns")
         print("confusion matrix (rows: true class, columns: predicted class):")
-        print(table(r.confusion))
+        shown = r.confusion.rename(index=lambda c: show(c, known), columns=lambda c: show(c, known))
+        print(table(shown))
     else:
         print("no known labels in this dataset: no accuracy to report")
     return 0

@@ -6,8 +6,11 @@ Kept apart from ``model.matrix`` so the command line can list them without impor
 """
 
 FEATURE_SETS = {
-    "moments": "queries/model/training_matrix.sql",      # lcFeats (trainingSet)
-    "gp": "queries/model/training_matrix_gp.sql",        # lcFeats + GP features (trainingSetGP; make gp first)
+    "moments": "queries/model/training_matrix.sql",           # lcFeats (trainingSet)
+    "gp": "queries/model/training_matrix_gp.sql",             # lcFeats + GP features (trainingSetGP; make gp first)
+    "period": "queries/model/training_matrix_period.sql",     # lcFeats + lcPeriodFeats (trainingSetPeriod)
 }
-FEATURE_VIEWS = {"moments": "objectFeatures", "gp": "objectFeaturesGP"}
+FEATURE_VIEWS = {"moments": "objectFeatures", "gp": "objectFeaturesGP", "period": "objectFeaturesPeriod"}
+# the command that fills a feature set's extra columns
+FILLED_BY = {"gp": "make gp", "period": "make features"}
 DEFAULT_FEATURE_SET = "moments"

@@ -25,7 +25,7 @@ import pandas as pd
 from sklearn.impute import SimpleImputer
 
 from minibroker.core.sqlfiles import render
-from minibroker.model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS, FEATURE_VIEWS  # noqa: F401 (re-exported for model.*)
+from minibroker.model.feature_sets import DEFAULT_FEATURE_SET, FEATURE_SETS, FEATURE_VIEWS, FILLED_BY  # noqa: F401 (re-exported)
 
 ID_COLUMNS = ("objId", "dataset", "name", "label")
 
@@ -105,6 +105,18 @@ def to_float(values) -> np.ndarray:
     """Step 1 of the rule: a float array where NULL, NaN, +-inf and -999 are all NaN."""
     X = np.array(values, dtype=float)  # numpy turns None into NaN
     X[~np.isfinite(X) | (X == MISSING_SENTINEL)] = np.nan
+    return X
+
+
+def to_sentinel(X) -> np.ndarray:
+    """The exercise's input (the ``svm`` candidate): every missing value back to the -999 sentinel.
+
+    ``to_float`` turned -999 into NaN; this turns it back, so on data without NULLs (the real
+    training set) the SVM sees exactly the raw lcFeats values, -999 colours included. A NULL
+    feature (a band without observations, which the exercise never had) becomes -999 too.
+    """
+    X = np.array(X, dtype=float)
+    X[~np.isfinite(X)] = MISSING_SENTINEL
     return X
 
 

@@ -79,8 +79,9 @@ def dataset_matrix(conn: apsw.Connection, dataset: str) -> matrix.Matrix:
 
 def _require_gp(conn: apsw.Connection, dataset: str, run: "Run") -> None:
     """A model trained with GP features needs them for the objects it predicts."""
-    moments = matrix.feature_columns(conn, matrix.DEFAULT_FEATURE_SET)
-    if all(f in moments for f in run.features):
+    moments = set(matrix.feature_columns(conn, matrix.DEFAULT_FEATURE_SET))
+    gp_only = set(matrix.feature_columns(conn, "gp")) - moments
+    if not any(f in gp_only for f in run.features):
         return
     objects, with_gp = conn.execute(render("queries/model/gp_coverage.sql"), {"dataset": dataset}).fetchone()
     if with_gp < objects:

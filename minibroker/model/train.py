@@ -1,14 +1,17 @@
-"""``make train``: cross-validate the candidates on the same folds, record them, store the fitted models.
+"""``make train``: cross-validate the candidates on the same splits, record them, store the fitted models.
 
-Folds: ``StratifiedKFold(n_splits=5, shuffle=False)`` over the labelled objects ordered by name —
-what the original exercise's ``cross_val_score(model, X, y, cv=5)`` did for a classifier — computed
-once and shared by every candidate. Per fold: accuracy, balanced accuracy, fit time and predict time
-(``time.perf_counter``). ``cvAccuracy``/``cvBalancedAccuracy`` are the means over the folds.
+Two evaluations per candidate (``model.repeated``): the exercise's single split —
+``StratifiedKFold(n_splits=5, shuffle=False)`` over the labelled objects in objId (load) order, what
+the original exercise's ``cross_val_score(model, X, y, cv=5)`` did — recorded fold by fold
+(``cvAccuracy``/``cvBalancedAccuracy`` are its means), and repeated stratified 5-fold (10 repeats,
+fixed seed: ``cvBalancedAccuracyMean`` ± ``cvBalancedAccuracyStd``, per-class recall, per-object
+outcomes). Every candidate sees the same splits.
 
-Choice rule: the best cross-validated balanced accuracy; ties (equal to 1e-12) go to the faster
-model: less predict time per object (what a broker spends on every alert), then less fit time, then
-the candidate order. Each candidate is then fitted on all training objects and stored (``store``),
-so prediction never retrains; all of it is written in one transaction.
+Choice rule: the best repeated-CV mean balanced accuracy (the single split's when ``repeats`` is 0);
+ties (equal to 1e-12) go to the faster model: less predict time per object (what a broker spends on
+every alert), then less fit time, then the candidate order. Each candidate is then fitted on all
+training objects and stored (``store``), so prediction never retrains; all of it is written in one
+transaction.
 """
 
 import json
@@ -18,8 +21,6 @@ from dataclasses import dataclass, field
 
 import apsw
 import numpy as np
-from sklearn.metrics import accuracy_score, balanced_accuracy_score
-from sklearn.model_selection import StratifiedKFold
 
 from minibroker.core.db import immediate
 from minibroker.core.errors import UserError
@@ -27,21 +28,9 @@ from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 from minibroker.model import candidates as cand
 from minibroker.model import matrix, store
+from minibroker.model.repeated import N_FOLDS, REPEATS, FoldScore, Repeated, evaluate, repeated_splits, single_split
 
-N_FOLDS = 5
 TIE = 1e-12
-
-
-@dataclass
-class FoldScore:
-    fold: int
-    n_train: int
-    n_test: int
-    accuracy: float
-    balanced_accuracy: float
-    fit_seconds: float
-    predict_seconds: float
-    params: dict | None = None
 
 
 @dataclass
@@ -55,6 +44,7 @@ class RunResult:
     classes: list[int] = field(default_factory=list)
     run_id: int | None = None
     chosen: bool = False
+    repeated: Repeated | None = None
 
     @property
     def cv_accuracy(self) -> float:
@@ -63,6 +53,11 @@ class RunResult:
     @property
     def cv_balanced_accuracy(self) -> float:
         return float(np.mean([f.balanced_accuracy for f in self.folds]))
+
+    @property
+    def score(self) -> float:
+        """What the choice rule compares: the repeated-CV mean, else the single split's."""
+        return self.repeated.mean if self.repeated is not None else self.cv_balanced_accuracy
 
     @property
     def fit_seconds(self) -> float:
@@ -89,7 +84,7 @@ class TrainingResult:
 
 def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[str] | None = None,
                     n_folds: int = N_FOLDS, feature_set: str = matrix.DEFAULT_FEATURE_SET) -> matrix.Matrix:
-    """The labelled objects with features, ordered by name; a UserError says what is missing."""
+    """The labelled objects with features, in objId order; a UserError says what is missing."""
     m = matrix.read(conn, matrix.FEATURE_SETS[feature_set], {"dataset": dataset})
     if len(m) == 0:
         raise UserError(_why_empty(conn, dataset))
@@ -97,7 +92,8 @@ def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[s
         moments = matrix.feature_columns(conn, matrix.DEFAULT_FEATURE_SET)
         extra = [i for i, f in enumerate(m.features) if f not in moments]
         if extra and np.isnan(m.X[:, extra]).all():
-            raise UserError(f"{_which(dataset)} has no {feature_set} features yet: run make {feature_set} first")
+            raise UserError(f"{_which(dataset)} has no {feature_set} features yet: "
+                            f"run {matrix.FILLED_BY[feature_set]} first")
     if features:
         m = m.select(features)
     counts = Counter(m.labels)
@@ -133,44 +129,42 @@ def _why_empty(conn: apsw.Connection, dataset: str | None) -> str:
 
 
 def make_folds(y: np.ndarray, n_folds: int = N_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The stratified, unshuffled folds every candidate shares (rows already ordered by name)."""
-    return list(StratifiedKFold(n_splits=n_folds, shuffle=False).split(np.zeros((len(y), 1)), y))
+    """The exercise's stratified, unshuffled folds every candidate shares (rows in objId order)."""
+    return single_split(y, n_folds)
 
 
-def cross_validate(candidate: cand.Candidate, X: np.ndarray, y: np.ndarray, folds) -> RunResult:
-    scores = []
-    for k, (tr, te) in enumerate(folds):
-        est = candidate.build()
-        t0 = time.perf_counter()
-        est.fit(X[tr], y[tr])
-        t1 = time.perf_counter()
-        pred = est.predict(X[te])
-        t2 = time.perf_counter()
-        scores.append(FoldScore(k, len(tr), len(te), float(accuracy_score(y[te], pred)),
-                                float(balanced_accuracy_score(y[te], pred)), t1 - t0, t2 - t1,
-                                cand.tuned(est)))
-    return RunResult(candidate.name, cand.describe(candidate.build()), scores)
+def cross_validate(candidate: cand.Candidate, X: np.ndarray, y: np.ndarray, folds, splits=(),
+                   jobs: int = 1) -> RunResult:
+    scores, repeated = evaluate(candidate, X, y, folds, splits, jobs)
+    return RunResult(candidate.name, cand.describe(candidate.build()), scores, repeated=repeated)
 
 
 def choose(runs: list[RunResult]) -> RunResult:
-    """Best cv balanced accuracy; ties go to less predict time per object, then less fit time, then order."""
-    best = max(r.cv_balanced_accuracy for r in runs)
-    tied = [r for r in runs if best - r.cv_balanced_accuracy <= TIE]
+    """Best repeated-CV balanced accuracy; ties go to less predict time per object, then less fit
+    time, then order."""
+    best = max(r.score for r in runs)
+    tied = [r for r in runs if best - r.score <= TIE]
     return min(tied, key=lambda r: (r.predict_seconds_per_object, r.fit_seconds))
 
 
 def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[str] | None = None,
           models: list[str] | None = None, n_folds: int = N_FOLDS,
-          feature_set: str = matrix.DEFAULT_FEATURE_SET) -> TrainingResult:
+          feature_set: str = matrix.DEFAULT_FEATURE_SET, repeats: int = REPEATS, jobs: int | None = None,
+          progress=None) -> TrainingResult:
+    """``progress(run)``, when given, is called as each candidate finishes (the CLI prints a line)."""
+    from minibroker.core.workers import default_jobs
+
+    jobs = default_jobs() if jobs is None else jobs
     m = training_matrix(conn, dataset, features, n_folds, feature_set)
     X, y = m.X, m.y
     folds = make_folds(y, n_folds)
+    splits = repeated_splits(y, n_folds, repeats)
     fold_of = np.empty(len(y), dtype=int)
     for k, (_, te) in enumerate(folds):
         fold_of[te] = k
     runs = []
     for candidate in cand.by_name(models):
-        run = cross_validate(candidate, X, y, folds)
+        run = cross_validate(candidate, X, y, folds, splits, jobs)
         est = candidate.build()
         t0 = time.perf_counter()
         est.fit(X, y)
@@ -179,6 +173,8 @@ def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[s
         run.classes = [int(c) for c in est.classes_]
         run.data, run.sha256 = store.dumps(est)
         runs.append(run)
+        if progress is not None:
+            progress(run)
     choose(runs).chosen = True
 
     now = utc_now()
@@ -198,7 +194,8 @@ def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[s
                 "fitSeconds": run.fit_seconds, "predictSecondsPerObject": run.predict_seconds_per_object,
                 "finalFitSeconds": run.final_fit_seconds, "chosen": int(run.chosen), "dataset": dataset,
                 "nObjects": len(m), "features": feats, "classes": json.dumps(run.classes),
-                "libraries": libs, "modelSha256": run.sha256, "createdAt": now}).fetchone()[0]
+                "libraries": libs, "modelSha256": run.sha256, "createdAt": now,
+                **_repeated_columns(run.repeated)}).fetchone()[0]
             for f in run.folds:
                 conn.execute(render("queries/model/insert_fold.sql"), {
                     "runId": run.run_id, "fold": f.fold, "nTrain": f.n_train, "nTest": f.n_test,
@@ -206,5 +203,25 @@ def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[s
                     "fitSeconds": f.fit_seconds, "predictSeconds": f.predict_seconds,
                     "params": None if f.params is None else json.dumps(f.params)})
             store.save(conn, run.run_id, run.data)
+            if run.repeated is not None:
+                _store_outcomes(conn, run, m.obj_ids, y)
     counts = {int(k): int(v) for k, v in sorted(Counter(y.tolist()).items())}
     return TrainingResult(training_id, dataset, len(m), m.features, counts, runs)
+
+
+def _repeated_columns(rep: Repeated | None) -> dict:
+    if rep is None:
+        return {"cvRepeats": None, "cvBalancedAccuracyMean": None, "cvBalancedAccuracyStd": None, "cvRecall": None}
+    return {"cvRepeats": rep.repeats, "cvBalancedAccuracyMean": rep.mean, "cvBalancedAccuracyStd": rep.std,
+            "cvRecall": json.dumps({str(k): v for k, v in rep.recall.items()})}
+
+
+def _store_outcomes(conn: apsw.Connection, run: RunResult, obj_ids: list[int], y: np.ndarray) -> None:
+    rep = run.repeated
+    sql = render("queries/model/insert_cv_outcome.sql")
+    for i, obj_id in enumerate(obj_ids):
+        if rep.n_tested[i] == 0:
+            continue
+        conn.execute(sql, {"runId": run.run_id, "objId": obj_id, "label": int(y[i]),
+                           "nTested": int(rep.n_tested[i]), "nWrong": int(rep.n_wrong[i]),
+                           "predictions": json.dumps({str(k): v for k, v in sorted(rep.predicted[i].items())})})

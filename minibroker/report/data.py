@@ -33,6 +33,7 @@ class LightCurve:
     model: str | None = None
     bands: dict[str, Curve] = field(default_factory=dict)
     gp_source: str | None = None  # 'lcGP', 'computed' or None
+    class_names: dict[int, str] = field(default_factory=dict)   # classNames (loader.classnames)
 
 
 def has_table(conn: apsw.Connection, name: str) -> bool:
@@ -64,7 +65,9 @@ def find_object(conn: apsw.Connection, name: str, dataset: str | None, db: str =
 def light_curve(conn: apsw.Connection, obj_id: int, dataset: str, name: str, label: int | None,
                 gp: bool = False) -> LightCurve:
     """The object's photometry from rawPhot and, with ``gp``, its GP grid from lcGP."""
-    lc = LightCurve(obj_id, dataset, name, label)
+    from minibroker.loader.classnames import names
+
+    lc = LightCurve(obj_id, dataset, name, label, class_names=names(conn))
     if has_table(conn, "predictions"):
         pred = conn.execute(render("queries/report/predicted.sql"), {"objId": obj_id}).fetchone()
         if pred:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minibroker.loader.classnames import show
+
 from .data import light_curve
 from .plot import draw
 from .style import DPI, plt
@@ -31,9 +33,9 @@ def anomaly_gallery(conn, anomalies: list[dict], out: Path, ncols: int = 3) -> P
         draw(ax, lc, small=True)
         labels = []
         if a["trueLabel"] is not None:
-            labels.append(f"label {a['trueLabel']}")
+            labels.append(f"class {show(a['trueLabel'], lc.class_names)}")
         if a["predicted"] is not None:
-            labels.append(f"pred {a['predicted']}")
+            labels.append(f"pred {show(a['predicted'], lc.class_names)}")
         ax.set_title(f"#{a['rank']} {a['name']} ({a['dataset']}) score {a['score']:.3f}"
                      + (f"\n{', '.join(labels)}" if labels else ""), fontsize=9)
     for ax in list(axes.flat)[n:]:
@@ -63,8 +65,9 @@ def _stored_gp(conn, lc) -> None:
         lc.gp_source = "lcGP"
 
 
-def confusion_matrix(counts: list[tuple], out: Path, title: str) -> Path:
-    """``counts``: (trueLabel, predicted, n).  Cells show counts; colour is the row fraction."""
+def confusion_matrix(counts: list[tuple], out: Path, title: str, names: dict[int, str] | None = None) -> Path:
+    """``counts``: (trueLabel, predicted, n).  Cells show counts; colour is the row fraction; ticks
+    show class names where ``names`` has them."""
     classes = sorted({c[0] for c in counts} | {c[1] for c in counts})
     idx = {c: i for i, c in enumerate(classes)}
     m = np.zeros((len(classes), len(classes)), dtype=int)
@@ -79,8 +82,9 @@ def confusion_matrix(counts: list[tuple], out: Path, title: str) -> Path:
             if m[i, j]:
                 ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=9,
                         color="white" if frac[i, j] > 0.6 else "black")
-    ax.set_xticks(range(len(classes)), [str(c) for c in classes])
-    ax.set_yticks(range(len(classes)), [str(c) for c in classes])
+    ticks = [show(c, names or {}) for c in classes]
+    ax.set_xticks(range(len(classes)), ticks, rotation=30 if max(map(len, ticks)) > 3 else 0)
+    ax.set_yticks(range(len(classes)), ticks)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     acc = np.trace(m) / max(m.sum(), 1)
@@ -91,7 +95,7 @@ def confusion_matrix(counts: list[tuple], out: Path, title: str) -> Path:
 
 
 def feature_distributions(columns: list[str], rows: list[tuple], features: list[str], out: Path,
-                          title: str) -> Path | None:
+                          title: str, names: dict[int, str] | None = None) -> Path | None:
     """Box plots of each feature per class (NULL, NaN and -999 left out); None if nothing to plot."""
     li = columns.index("label")
     labels = np.array([r[li] for r in rows])
@@ -111,7 +115,7 @@ def feature_distributions(columns: list[str], rows: list[tuple], features: list[
         data = [x[(labels == c) & np.isfinite(x)] for c in classes]
         ax.boxplot([d if len(d) else [np.nan] for d in data], showfliers=True,
                    flierprops={"markersize": 2})
-        ax.set_xticks(range(1, len(classes) + 1), [str(c) for c in classes], fontsize=7)
+        ax.set_xticks(range(1, len(classes) + 1), [show(c, names or {}) for c in classes], fontsize=7)
         fin = x[np.isfinite(x)]
         if len(fin) and fin.min() > 0 and fin.max() / max(fin.min(), 1e-300) > 1e3:
             ax.set_yscale("log")

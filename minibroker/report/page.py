@@ -9,9 +9,10 @@ from pathlib import Path
 
 import jinja2
 
-from minibroker.core.clock import utc_now
 from minibroker.core.bands import FEATURE_BANDS
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
+from minibroker.loader.classnames import names, show
 
 from . import figures
 from .data import has_table, rows
@@ -61,9 +62,11 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
     # classes
     s = Section("classes", "Objects per class")
     cols, data = rows(conn, "queries/report/class_counts.sql", params)
+    known = names(conn)
     if data:
-        s.tables.append(_table(["label", "objects with features"],
-                               [("unlabelled" if r[0] is None else r[0], r[1]) for r in data]))
+        s.tables.append(_table(["label", "class", "objects with features"],
+                               [("unlabelled", "", r[1]) if r[0] is None else (r[0], show(r[0], known), r[1])
+                                for r in data]))
     else:
         s.missing = "No objects with features: run make load and make features."
     sections.append(s)
@@ -85,7 +88,7 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
     if counts:
         path = figures.confusion_matrix(counts, out / "confusion_matrix.png",
                                         f"run {run[0]} ({run[1]}), training {run[2]}"
-                                        + (f", dataset {dataset}" if dataset else ""))
+                                        + (f", dataset {dataset}" if dataset else ""), known)
         pngs.append(path)
         s.figures.append(path.name)
         s.note = ("Predictions stored by make predict for labelled objects. Objects the model was "
@@ -119,7 +122,7 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
         gpf = [c for c in feats if c not in _MOMENT_COLUMNS]
         for name, group, label in (("features_moments.png", moments, "Moment features (lcFeats)"),
                                    ("features_gp.png", gpf, "GP features (lcGPFeats)")):
-            path = figures.feature_distributions(cols, data, group, out / name, label)
+            path = figures.feature_distributions(cols, data, group, out / name, label, known)
             if path:
                 pngs.append(path)
                 s.figures.append(path.name)

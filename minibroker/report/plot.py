@@ -17,10 +17,12 @@ Z95 = 1.959963984540054  # two-sided 95% of a normal distribution
 
 def title(lc: LightCurve) -> str:
     parts = [lc.name, f"dataset {lc.dataset}"]
+    from minibroker.loader.classnames import show
+
     if lc.label is not None:
-        parts.append(f"label {lc.label}")
+        parts.append(f"class {show(lc.label, lc.class_names)}")
     if lc.predicted is not None:
-        parts.append(f"predicted {lc.predicted}" + (f" ({lc.model})" if lc.model else ""))
+        parts.append(f"predicted {show(lc.predicted, lc.class_names)}" + (f" ({lc.model})" if lc.model else ""))
     return " | ".join(parts)
 
 

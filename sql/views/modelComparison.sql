@@ -1,4 +1,5 @@
--- Every candidate of every training with its cross-validated scores; latestTraining = 1 marks
+-- Every candidate of every training with its cross-validated scores (the exercise's single split:
+-- cvAccuracy, cvBalancedAccuracy; repeated stratified CV: cvBalancedAccuracyMean ± Std, cvRecall); latestTraining = 1 marks
 -- the most recent `make train`, chosen = 1 the model its rule picked.
 drop view if exists modelComparison;
 create view modelComparison as
@@ -15,6 +16,10 @@ final as (
         r.nObjects,
         r.cvAccuracy,
         r.cvBalancedAccuracy,
+        r.cvBalancedAccuracyMean,
+        r.cvBalancedAccuracyStd,
+        r.cvRepeats,
+        r.cvRecall,
         r.fitSeconds,
         r.predictSecondsPerObject,
         r.chosen,

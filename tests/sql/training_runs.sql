@@ -1,4 +1,5 @@
--- the candidates of one training with their per-fold accuracies (JSON array, fold order)
+-- the candidates of one training with their per-fold accuracies (JSON array, fold order) and
+-- repeated-CV mean balanced accuracy
 select
     r.runId,
     r.model,
@@ -8,7 +9,8 @@ select
      from (select accuracy from modelFolds where runId = r.runId order by fold) as f) as foldAccuracy,
     r.fitSeconds,
     r.predictSecondsPerObject,
-    r.chosen
+    r.chosen,
+    r.cvBalancedAccuracyMean
 from modelRuns as r
 where r.trainingId = :trainingId
 order by r.runId

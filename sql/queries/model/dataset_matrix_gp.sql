@@ -1,5 +1,6 @@
--- every object of :dataset that has features, with lcFeats and GP features, ordered by name
+-- every object of :dataset that has features, with every feature column (lcFeats, GP and period
+-- features), ordered by name
 select *
-from objectFeaturesGP
+from objectFeaturesAll
 where dataset = :dataset
 order by name

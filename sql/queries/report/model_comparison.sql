@@ -1,6 +1,6 @@
--- the candidates of the most recent training, best cross-validated balanced accuracy first
-select model, chosen, dataset, nObjects, cvAccuracy, cvBalancedAccuracy, fitSeconds,
-       predictSecondsPerObject
+-- the candidates of the most recent training, best (repeated-)cross-validated balanced accuracy first
+select model, chosen, dataset, nObjects, cvAccuracy, cvBalancedAccuracy, cvBalancedAccuracyMean,
+       cvBalancedAccuracyStd, cvRecall, fitSeconds, predictSecondsPerObject
 from modelComparison
 where latestTraining = 1
-order by cvBalancedAccuracy desc
+order by coalesce(cvBalancedAccuracyMean, cvBalancedAccuracy) desc

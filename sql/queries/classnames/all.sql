@@ -1,0 +1,2 @@
+-- every known class name
+select label, name from classNames order by label
