@@ -99,7 +99,7 @@ def store_batch(conn: apsw.Connection, dataset: str, decoded: Decoded, position:
 
 
 def _count_objects(conn: apsw.Connection) -> int:
-    return conn.execute("select coalesce(max(objId), 0) from objects").fetchone()[0]
+    return conn.execute(render("stream/max_obj.sql")).fetchone()[0]
 
 
 def _rebuild_bands(conn: apsw.Connection) -> None:
