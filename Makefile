@@ -31,7 +31,7 @@ REPEATS ?= 3
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv kafka-jars demo test load labels features sql simulate train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,7 +47,10 @@ venv: $(VENV)/.installed ## create .venv and install MiniBroker with its depende
 demo: $(VENV)/.installed ## the whole job on simulated data: simulate, load, features, train, predict, anomalies
 	$(MB) demo --out $(OUT) --seed $(SEED) --jobs $(JOBS)
 
-test: $(VENV)/.installed ## run the test suite
+kafka-jars: ## fetch the Apache Kafka jars for the test broker with Maven (once, into ~/.cache/minibroker or MINIBROKER_KAFKA_HOME)
+	$(PYTHON) tools/kafka/kafka.py fetch
+
+test: $(VENV)/.installed kafka-jars ## run the test suite (fetches the Kafka jars first)
 	$(BIN)/python -m pytest -q
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]
