@@ -80,10 +80,11 @@ def decode_file_task(task: tuple[str, int, int]) -> Decoded:
     return decode_file(*task)
 
 
-def decode_messages(messages: list[tuple[int, int, bytes]]) -> Decoded:
-    """Kafka messages ``(partition, offset, value)`` in the Confluent wire format."""
+def decode_messages(messages: list[tuple[int, int, bytes]], base: int = 0) -> Decoded:
+    """Kafka messages ``(partition, offset, value)`` in the Confluent wire format; the i-th is item
+    ``base + i`` of its batch."""
     out = Decoded()
-    for item, (partition, offset, value) in enumerate(messages):
+    for item, (partition, offset, value) in enumerate(messages, base):
         if value is None or len(value) < 5 or value[0] != 0:
             out.failures.append((item, partition, offset, None,
                                  "not in the Confluent wire format (magic byte 0, 4-byte schema id, Avro body)"))

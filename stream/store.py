@@ -86,7 +86,8 @@ def store_batch(conn: apsw.Connection, dataset: str, decoded: Decoded, position:
         for item, partition, offset, sid, reason in decoded.failures:
             conn.execute(render("stream/insert_failure.sql"), {
                 "dataset": dataset, "source": position.source, "file": (position.file or {}).get("name"),
-                "partition": partition, "offset": offset, "item": item, "diaSourceId": sid, "reason": reason,
+                "partition": partition, "offset": offset, "item": item if partition is None else None,
+                "diaSourceId": sid, "reason": reason,
                 "failedAt": now})
         _write_position(conn, position, report, now)
         report.latency = max(0.0, time.time() - received)

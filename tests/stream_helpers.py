@@ -60,7 +60,7 @@ STREAM_TABLES = {
     "objects": "select dataset, name, ra, dec from objects",
     "diaObjects": "select o.name, d.diaObjectId, d.positionMjd from diaObjects d join objects o using (objId)",
     "alerts": ("select a.diaSourceId, o.name, a.diaObjectId, a.ssObjectId, a.visit, a.t, a.band, a.schemaVersion,"
-               " a.dataset, a.partition, a.\"offset\", a.nPrvSources, a.nPrvForced"
+               " a.dataset, a.nPrvSources, a.nPrvForced"
                " from alerts a left join objects o using (objId)"),
     "diaSources": ("select s.diaSourceId, o.name, s.diaObjectId, s.visit, s.t, s.band, s.psfFlux, s.psfFluxErr,"
                    " s.snr, s.ra, s.dec from diaSources s left join objects o using (objId)"),
@@ -75,6 +75,35 @@ STREAM_TABLES = {
     "predictions": ("select o.name, p.runId, p.label, p.score, p.scoreKind, p.scores from predictions p"
                     " join objects o using (objId)"),
 }
+
+
+# where each alert came from (differs between a directory and Kafka, not between runs of one source)
+POSITION_TABLES = {
+    "alertOrigins": "select diaSourceId, source, file, partition, \"offset\" from alerts",
+    "streamFiles": "select dataset, name, contentHash, status, alerts, failed, error from streamFiles",
+    "streamOffsets": "select topic, partition, nextOffset from streamOffsets",
+    "streamFailures": "select dataset, source, file, partition, \"offset\", item, diaSourceId, reason from streamFailures",
+}
+
+
+def produce(config: dict, topic: str, files, bad: bytes | None = None) -> int:
+    """Every alert of ``files`` onto ``topic`` in the Confluent wire format, keyed by diaObjectId
+    (an object's alerts stay in order in one partition); ``bad`` is sent after the first 5."""
+    from confluent_kafka import Producer
+
+    from stream.decode import encode_message
+
+    producer = Producer({**config, "linger.ms": 20, "message.max.bytes": 8 << 20})
+    n = 0
+    for f in files:
+        for r in read_alerts(f):
+            producer.produce(topic, key=str(r["diaObject"]["diaObjectId"]).encode(), value=encode_message(r))
+            n += 1
+            if n == 5 and bad is not None:
+                producer.produce(topic, key=b"bad", value=bad)
+            producer.poll(0)
+    assert producer.flush(60) == 0
+    return n
 
 
 def dump_by_name(conn, tables=STREAM_TABLES) -> dict[str, list]:

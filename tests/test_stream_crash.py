@@ -14,15 +14,9 @@ from contextlib import closing
 import pytest
 
 from reliability_helpers import ROOT, connect_plain
-from stream_helpers import dump_by_name, simulated
+from stream_helpers import POSITION_TABLES, dump_by_name, simulated
 
 KILLS = 10
-
-POSITION_TABLES = {
-    "streamFiles": "select dataset, name, contentHash, status, alerts, failed, error from streamFiles",
-    "streamFailures": "select dataset, file, item, diaSourceId, reason from streamFailures",
-}
-
 
 def full_dump(db):
     with closing(connect_plain(db)) as conn:
