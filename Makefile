@@ -1,7 +1,8 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES,
+# SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -29,9 +30,12 @@ SIZES   ?= 1000,10000,100000
 REPEATS ?= 3
 
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
+SOURCE  ?=
+FOLLOW  ?=
+ALERTS  ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kafka-jars demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv kafka-jars demo test load labels features sql simulate stream train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,8 +71,12 @@ features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that n
 sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
 	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(FILTER),--filter "$(FILTER)") $(foreach p,$(PARAMS),--param "$(p)") $(if $(Q),"$(Q)")
 
-simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
-	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
+simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42 [ALERTS=1: alert packets]
+	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS) $(if $(ALERTS),--alerts)
+
+stream: $(VENV)/.installed ## ingest alert packets: make stream SOURCE=dir|kafka://host:port/topic [DB=…] [DATASET=…] [FOLLOW=1]
+	@test -n "$(SOURCE)" || { echo "make stream: give SOURCE=directory of *.avro alerts or kafka://host:port/topic" >&2; exit 2; }
+	$(MB) stream --db "$(DB)" --jobs $(JOBS) $(dataset_opt) $(if $(FOLLOW),--follow) "$(SOURCE)"
 
 train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp]
 	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURES)
