@@ -35,6 +35,10 @@ def run(args) -> int:
     from stream.classify import Classifier
     from stream.store import Position, store_batch
 
+    if args.db and Path(args.db).is_dir():
+        raise UserError(f"{args.db} is a directory, not a database file: give DB=path/to/file.db")
+    # an existing database is checked first; a new one is created only once the source is known good
+    conn = connect(args.db) if Path(args.db).exists() else None
     source = args.source
     kafka = source.startswith("kafka://")
     if not kafka:
@@ -49,9 +53,7 @@ def run(args) -> int:
 
         _, topic = parse_url(source)
         dataset = args.dataset or topic
-    if args.db and Path(args.db).is_dir():
-        raise UserError(f"{args.db} is a directory, not a database file: give DB=path/to/file.db")
-    conn = connect(args.db)
+    conn = conn or connect(args.db)
     classifier = Classifier()
     stopping = []
     if args.follow:
