@@ -62,9 +62,23 @@ def run(args) -> int:
     failed_files = 0
     noted = None
 
+    from tqdm import tqdm
+
+    total = None
+    if not kafka and not args.follow:
+        from stream.directory import pending_files
+
+        total = len(pending_files(conn, source, dataset))
+    bar = tqdm(total=total, unit="batch", desc=f"stream {dataset}", disable=not sys.stderr.isatty())
+
     def handle(report):
         nonlocal noted, failed_files
-        print(f"stream {dataset}: {report.line()}", flush=True)
+        bar.update(1)
+        line = f"stream {dataset}: {report.line()}"
+        if bar.disable:
+            print(line, flush=True)
+        else:
+            bar.write(line)
         if report.error:
             failed_files += 1
             print(f"minibroker stream: {report.name}: {report.error}", file=sys.stderr, flush=True)
@@ -88,6 +102,7 @@ def run(args) -> int:
                               batch_seconds=args.batch_seconds, follow=args.follow, idle_seconds=args.idle_seconds,
                               jobs=args.jobs, stop=lambda: bool(stopping)):
             handle(report)
+    bar.close()
     print(f"stream {dataset} -> {args.db}: {totals[0]} alerts stored, {totals[1]} failed alerts, "
           f"{failed_files} failed inputs", flush=True)
     return 1 if (totals[1] or failed_files) else 0
