@@ -2,7 +2,7 @@
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
 # (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
-# NAMES and SIM (make classnames),
+# NAMES and SIM (make classnames), SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS,
 # KAFKA_PORT (make kafka-start).
 
 PYTHON  ?= python3
@@ -34,9 +34,12 @@ KAFKA_PORT ?=
 REPEATS ?= 3
 
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
+SOURCE  ?=
+FOLLOW  ?=
+ALERTS  ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -81,8 +84,12 @@ features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that n
 sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
 	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(FILTER),--filter "$(FILTER)") $(foreach p,$(PARAMS),--param "$(p)") $(if $(Q),"$(Q)")
 
-simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
-	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
+simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42 [ALERTS=1: alert packets]
+	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS) $(if $(ALERTS),--alerts)
+
+stream: $(VENV)/.installed ## ingest alert packets: make stream SOURCE=dir|kafka://host:port/topic [DB=…] [DATASET=…] [FOLLOW=1]
+	@test -n "$(SOURCE)" || { echo "make stream: give SOURCE=directory of *.avro alerts or kafka://host:port/topic" >&2; exit 2; }
+	$(MB) stream --db "$(DB)" --jobs $(JOBS) $(dataset_opt) $(if $(FOLLOW),--follow) "$(SOURCE)"
 
 classnames: $(VENV)/.installed ## name the class labels: make classnames [NAMES=label,name.csv] [SIM=1]; lists them
 	$(MB) classnames --db "$(DB)" $(if $(SIM),--simulator) $(if $(NAMES),"$(NAMES)")

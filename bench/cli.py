@@ -14,7 +14,7 @@ from bench import data, meta, report
 from bench.common import ROOT, checkpoint, copy_db, remove_db
 from bench.stats import summary
 
-CASES = ("load", "features", "gp", "predict")
+CASES = ("load", "features", "gp", "predict", "stream")
 
 
 def _sizes(text: str) -> list[int]:
@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="predict case: train on the dataset of this size (default: the smallest of --sizes), loaded "
                         "and featurised into the same database as a second dataset when it differs from the size "
                         "predicted (training cost grows fast with objects; predicting is what is measured)")
+    p.add_argument("--stream-sizes", type=_sizes, default=_sizes("10000"),
+                   help="stream case: alerts per visit file (each with 30+30 histories)")
+    p.add_argument("--stream-train", type=int, default=600,
+                   help="stream case: simulated labelled objects the classifying model is trained on")
     p.add_argument("--fallback-data", type=Path, default=None,
                    help="only to test the harness without the sim package: copy these real files instead")
     p.add_argument("--keep-dbs", action="store_true", help="keep the scratch databases")
@@ -83,7 +87,7 @@ class Bench:
                      "loadavg_start": meta.loadavg(), "command": " ".join(sys.argv),
                      "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}},
             "sizes": args.sizes, "cases": args.cases, "datasets": {}, "load": {}, "features": {},
-            "predict": {}, "gp": None,
+            "predict": {}, "gp": None, "stream": {},
         }
 
     def log(self, msg: str) -> None:
@@ -104,11 +108,14 @@ class Bench:
         a = self.args
         self.work.mkdir(parents=True, exist_ok=True)
         try:
-            for n in a.sizes:
+            for n in (a.sizes if set(a.cases) - {"stream"} else []):  # the stream case has its own data
                 self.size(n)
                 self.save()
             if "gp" in a.cases:
                 self.gp()
+                self.save()
+            if "stream" in a.cases:
+                self.stream_case()
                 self.save()
         finally:
             if not a.keep_dbs:
@@ -256,6 +263,20 @@ class Bench:
             "minibroker": self._entry(f"minibroker predict (subprocess, chosen model {tr['chosen_model']})", runs,
                                       unit="objects/s"),
         }
+
+    def stream_case(self) -> None:
+        from bench import stream
+
+        a = self.args
+        try:
+            model_db = stream.model_db(self.work / "stream-model", log=self.log, n_train=a.stream_train)
+            for n in a.stream_sizes:
+                self.results["stream"][str(n)] = stream.run_case(self.work / f"stream-{n}", a.cache, n, 30,
+                                                                 model_db, a.jobs, log=self.log)
+                self.save()
+        except Exception as exc:  # record, do not abort the other cases' results
+            self.results["stream"]["0"] = {"available": False, "reason": f"{type(exc).__name__}: {exc}"[:1500]}
+            self.log(f"stream failed: {exc}")
 
     def gp(self) -> None:
         from bench import gpcase

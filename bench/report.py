@@ -303,4 +303,32 @@ def markdown(res: dict) -> str:
                            "has not yet filled the fixed-size page caches and, for features, is one chunk "
                            "computed without worker processes).")
         L.append("")
+    L += _stream_section(res)
     return "\n".join(L) + "\n"
+
+
+def _stream_section(res: dict) -> list[str]:
+    """The alert stream (bench/stream.py): end to end against the fastavro decode ceiling."""
+    st = res.get("stream") or {}
+    if not st:
+        return []
+    L = ["## Alert stream", "",
+         "`minibroker stream` on one visit file (latest schema; every alert with 30 detections and 30 forced "
+         "measurements of history), timed as a subprocess from spawn to exit: decode in worker processes, "
+         "store, features of the changed objects, classification with the chosen model, commit. *First visit*: "
+         "a new database, every history measurement is new. *Next visit*: the database holds the previous "
+         "visit, so only the newest measurements are new (the steady state). *fastavro*: a plain "
+         "`fastavro.reader` full decode of the same file in one process, the decode ceiling. Latency: from "
+         "the file's arrival to its classifications committed.", "",
+         "| alerts | visit | end to end alerts/s | batch alerts/s | latency s | main MiB | fastavro alerts/s "
+         "| end to end ÷ fastavro |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for n, r in sorted(st.items(), key=lambda kv: int(kv[0])):
+        if not r.get("available", True):
+            L.append(f"| {int(n):,} | not measured: {r.get('reason', '')[:200]} | | | | | | |")
+            continue
+        for key, label, ceil in (("first_visit", "first", r["fastavro"][0]), ("next_visit", "next", r["fastavro"][1])):
+            v = r[key]
+            L.append(f"| {int(n):,} | {label} | {v['rate']:,.0f} | {v['batch_rate']:,.0f} | {v['latency']:.1f} | "
+                     f"{v['main_peak_mib']:.0f} | {ceil['rate']:,.0f} | {v['rate'] / ceil['rate']:.2f} |")
+    L.append("")
+    return L

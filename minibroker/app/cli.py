@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "minibroker.loader.cli",
     "minibroker.loader.cli_classnames",
     "minibroker.features.cli",
+    "minibroker.stream.cli",
     "minibroker.analyst.cli",
     "minibroker.model.cli",
     "minibroker.gp.cli",

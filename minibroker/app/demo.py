@@ -3,8 +3,9 @@
 Simulates a balanced, labelled training set and a separate set of "new observations" with a
 realistic, imbalanced class mix (their true classes are hidden in ``#label:`` headers, as in the
 original exercise), loads both into one database as the datasets ``train`` and ``new``, computes
-features, trains and compares classifiers, predicts the new objects, ranks anomalies, fits
-Gaussian processes and writes a report. Every step is the same command a user would run.
+features, trains and compares classifiers, predicts the new objects, streams a month of the new
+objects' survey in as Rubin alert packets (one Avro file per night, classified as they arrive),
+ranks anomalies, fits Gaussian processes and writes a report. Every step is the same command a user would run.
 """
 
 import sys
@@ -12,6 +13,9 @@ import time
 from pathlib import Path
 
 from minibroker.core.commands import Command
+
+
+ALERT_MONTH_START = 61200  # MJD: a month in the survey's second year, when most objects are observed
 
 
 def add_arguments(parser) -> None:
@@ -37,6 +41,11 @@ def steps(args) -> list[tuple[str, list[str]]]:
         # 2,000 objects: one object moves balanced accuracy by 0.0005, so 2 repeats are plenty
         ("train and compare classifiers", ["train", "--db", db, "--dataset", "train", "--repeats", "2", *jobs]),
         ("classify the new objects", ["predict", "--db", db, "--dataset", "new"]),
+        ("simulate a month of alert packets from the new objects' survey",
+         ["simulate", "--alerts", "--n", str(args.n_new), "--out", str(out / "alerts"), "--seed", str(args.seed + 1),
+          "--mix", "realistic", "--first-night", str(ALERT_MONTH_START), "--nights", "30"]),
+        ("stream the month in, night by night, classifying objects as their alerts arrive",
+         ["stream", "--db", db, "--dataset", "alerts", *jobs, str(out / "alerts")]),
         ("rank anomalies among the new objects", ["anomalies", "--db", db, "--dataset", "new", "--top", str(args.top)]),
         ("Gaussian-process light curves of the new objects", ["gp", "--db", db, "--dataset", "new", *jobs]),
         ("write the report", ["report", "--db", db, "--dataset", "new", "--out", str(out / "report"),
@@ -60,6 +69,7 @@ def run(args) -> int:
     print(f"\ndemo finished in {time.perf_counter() - start:.0f} s. Outputs:")
     print(f"  database      {db}  (open it with: sqlite3 {db})")
     print(f"  light curves  {Path(args.out) / 'train'}/, {Path(args.out) / 'new'}/")
+    print(f"  alerts        {Path(args.out) / 'alerts'}/  (a month of nightly Avro files, streamed as dataset 'alerts')")
     print(f"  report        {Path(args.out) / 'report' / 'index.html'}  (open it in a browser)")
     print("  try           sqlite3 " + str(db) + " 'select * from modelComparison'")
     return 0

@@ -27,13 +27,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--stream", action="store_true",
                         help="write per-night batches night_<MJD>/<NAME>.dat instead of one file "
                              "per object")
+    parser.add_argument("--alerts", action="store_true",
+                        help="write the survey as Rubin alert packets instead (latest lsst-alert-packet schema, "
+                             "one Avro container file per night: alerts_<MJD>.avro)")
+    parser.add_argument("--nights", type=int, default=None,
+                        help="with --alerts: only this many nights from --first-night (default: all)")
+    parser.add_argument("--first-night", type=int, default=None,
+                        help="with --alerts: the first night (MJD) written (default: the first with an alert)")
     return parser
+
+
+def _run_alerts(args: argparse.Namespace) -> int:
+    import time
+
+    from minibroker.stream.simulate import simulate_alerts
+
+    start = time.perf_counter()
+    s = simulate_alerts(args.n, args.out, seed=args.seed, mix=args.mix, nights=args.nights,
+                        first_night=args.first_night)
+    print(f"simulated {args.n} objects as {s['alerts']} alerts (schema {s['schema']}) in {s['files']} nightly "
+          f"files in {s['out_dir']} in {time.perf_counter() - start:.2f} s")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the simulator with parsed ``args``; print a one-line summary. Returns exit code."""
     from .run import simulate
 
+    if args.alerts:
+        return _run_alerts(args)
     try:
         s = simulate(args.n, args.out, seed=args.seed, mix=args.mix, jobs=args.jobs,
                      prefix=args.prefix, stream=args.stream, progress=sys.stderr.isatty())

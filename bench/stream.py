@@ -1,0 +1,152 @@
+"""The stream case: alerts/s end to end (``minibroker stream``: decode, store, features, classify)
+against the same alerts' plain fastavro full decode (the decode ceiling), and the latency of a
+visit from its file's arrival to its classifications committed.
+
+Alerts: ``n`` objects, each alert with ``history`` earlier detections and ``history`` forced
+measurements (12 months at a 10-day cadence), latest schema, one container file per visit. Two
+visits are timed:
+
+- *first visit*: a new database (with a trained model) receives visit ``history`` of every object:
+  every measurement in the histories is new;
+- *next visit*: the database holds that visit; visit ``history + 1`` arrives, whose histories
+  repeat what is stored but for the newest forced measurement and the detection: the steady state
+  of a broker following the survey.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench import proc
+from bench.common import minibroker_exe, remove_db
+
+CADENCE_DAYS = 10.0
+
+
+def write_visits(out: Path, n: int, history: int, seed: int = 0) -> list[Path]:
+    """Visit files ``visit_<k>.avro`` for k = history, history + 1 (cached when complete)."""
+    import fastavro
+
+    from minibroker.stream.simulate import AlertMaker
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / f"visit_{k:03d}.avro" for k in (history, history + 1)]
+    if all(f.exists() for f in files):
+        return files
+    maker = AlertMaker()
+    rng = np.random.default_rng(seed)
+    visits = history + 2
+    bands = "griz"
+    records = {k: [] for k in (history, history + 1)}
+    for i in range(n):
+        oid = 10**15 + i
+        ra, dec = float(rng.uniform(0, 360)), float(rng.uniform(-60, 20))
+        t = 61000.0 + CADENCE_DAYS * np.arange(visits) + rng.uniform(0, 0.3)
+        err = rng.uniform(50, 150, visits)
+        flux = err * rng.uniform(6, 40, visits) * rng.choice([-1, 1], visits)
+        src = [maker.source(oid * 1000 + j, oid, int(t[j] * 2880), float(t[j]), bands[j % 4], float(flux[j]),
+                            float(err[j]), ra, dec) for j in range(visits)]
+        fcd = [maker.forced(oid * 1000 + j, oid, int(t[j] * 2880), float(t[j]), bands[j % 4], float(flux[j]),
+                            float(err[j]), ra, dec) for j in range(visits)]
+        for k in records:
+            records[k].append(maker.alert(src[k], src[k - history:k], fcd[k - history:k], ra, dec, float(t[k])))
+    for k, f in zip(records, files):
+        tmp = f.with_name("." + f.name)
+        with open(tmp, "wb") as fh:
+            fastavro.writer(fh, maker.version.parsed, records[k])
+        tmp.replace(f)
+    return files
+
+
+def fastavro_decode(path: Path) -> dict:
+    """The ceiling: every record of the file decoded by fastavro into dicts, one process."""
+    import fastavro
+
+    start = time.perf_counter()
+    with open(path, "rb") as fh:
+        n = sum(1 for _ in fastavro.reader(fh))
+    seconds = time.perf_counter() - start
+    return {"alerts": n, "seconds": seconds, "rate": n / seconds}
+
+
+_LINE = re.compile(r": (\d+) alerts.*in ([\d.]+) s \(([\d,]+) alerts/s, latency ([\d.]+) s\)")
+
+
+def stream_file(db: Path, directory: Path, jobs: int | None) -> dict:
+    argv = [minibroker_exe(), "stream", "--db", str(db), "--dataset", "bench", str(directory)]
+    if jobs is not None:
+        argv[2:2] = ["--jobs", str(jobs)]
+    r = proc.run(argv, check=False)
+    m = _LINE.search(r.stdout)
+    if not m:
+        raise RuntimeError(f"no batch line in: {r.stdout[-500:]} {r.stderr[-500:]}")
+    alerts, seconds, latency = int(m.group(1)), float(m.group(2)), float(m.group(4))
+    return {"alerts": alerts, "batch_seconds": seconds, "process_seconds": r.seconds, "latency": latency,
+            "rate": alerts / r.seconds, "batch_rate": alerts / seconds, "main_peak_mib": r.main_peak_mib,
+            "line": m.group(0)}
+
+
+def model_db(work: Path, log=print, n_train: int = 600) -> Path:
+    """A database with a model trained on ``n_train`` simulated labelled light curves (moments features)."""
+    db = work / "model.db"
+    if db.exists():
+        return db
+    work.mkdir(parents=True, exist_ok=True)
+    exe = minibroker_exe()
+    log("stream: training a model to classify with (setup)")
+    proc.run([exe, "simulate", "--n", str(n_train), "--out", str(work / "train"), "--seed", "3", "--mix", "balanced"])
+    proc.run([exe, "load", "--db", str(db), "--dataset", "train", str(work / "train")])
+    proc.run([exe, "features", "--db", str(db)])
+    proc.run([exe, "train", "--db", str(db), "--dataset", "train"])
+    return db
+
+
+def run_case(work: Path, cache: Path, n: int, history: int, model_db: Path | None, jobs: int | None,
+             log=print) -> dict:
+    """Both visits, timed end to end, and the fastavro ceiling on the same files."""
+    import shutil
+
+    files = write_visits(cache / f"alerts-{n}-h{history}", n, history)
+    first_dir, next_dir = work / "first", work / "next"
+    for d, f in ((first_dir, files[0]), (next_dir, files[1])):
+        d.mkdir(parents=True, exist_ok=True)
+        if not (d / f.name).exists():
+            shutil.copy(f, d / f.name)
+    db = work / f"stream-{n}.db"
+    remove_db(db)
+    if model_db is not None:
+        shutil.copy(model_db, db)
+    log(f"stream n={n}: first visit")
+    first = stream_file(db, first_dir, jobs)
+    log(f"stream n={n}: next visit")
+    nxt = stream_file(db, next_dir, jobs)
+    ceiling = [fastavro_decode(f) for f in files]
+    remove_db(db)
+    return {"n": n, "history": history, "first_visit": first, "next_visit": nxt, "fastavro": ceiling,
+            "bytes_per_alert": files[0].stat().st_size / n}
+
+
+def main(argv=None) -> int:
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m bench.stream", description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=10_000)
+    p.add_argument("--history", type=int, default=30)
+    p.add_argument("--no-model", action="store_true", help="stream without a trained model (no classification)")
+    p.add_argument("--work", type=Path, default=Path("bench/cache/stream-work"))
+    p.add_argument("--cache", type=Path, default=Path("bench/cache"))
+    p.add_argument("--jobs", type=int, default=None)
+    a = p.parse_args(argv)
+    model = None if a.no_model else model_db(a.work / "model")
+    res = run_case(a.work, a.cache, a.n, a.history, model, a.jobs)
+    print(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
