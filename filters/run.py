@@ -86,13 +86,14 @@ class Engine:
 
     def __init__(self, db_path: str | Path, *, filters_dir: Path = FILTERS_DIR, deliveries_dir: Path | None = None,
                  time_limit: float = TIME_LIMIT, delivery_budget: float = DELIVERY_BUDGET,
-                 kafka_bootstrap: str | None = None):
+                 kafka_bootstrap: str | None = None, delivering: bool = True):
         self.db_path = Path(db_path)
         self.filters = FilterDir(filters_dir)
         self.deliveries_dir = Path(deliveries_dir) if deliveries_dir else self.db_path.parent / "deliveries"
         self.time_limit = time_limit
         self.delivery_budget = delivery_budget
         self.kafka_bootstrap = kafka_bootstrap
+        self.delivering = delivering  # False: matches only (backtests)
         self.writer = connect(self.db_path)
         self.reader = open_readonly(self.db_path, time_limit)
 
@@ -192,7 +193,7 @@ class Engine:
                     if self.writer.changes():
                         result.matches += 1
                         match_id = self.writer.last_insert_rowid()
-                        for sink in spec.sinks:
+                        for sink in (spec.sinks if self.delivering else ()):
                             self.writer.execute(render("filtering/insert_delivery.sql"), {
                                 "matchId": match_id, "sink": sink.kind,
                                 "target": deliver.default_target(sink, spec.name, self.deliveries_dir),
@@ -201,8 +202,9 @@ class Engine:
                     "batch": batch_id, "filter": result.name, "fileHash": spec.sha256 if spec else None,
                     "status": result.status, "error": result.error, "nMatches": result.matches,
                     "seconds": result.seconds, "ranAt": now})
-        summary.delivery = deliver.deliver_pending(self.writer, budget=self.delivery_budget,
-                                                   kafka_bootstrap=self.kafka_bootstrap, alerts=alerts)
+        if self.delivering:
+            summary.delivery = deliver.deliver_pending(self.writer, budget=self.delivery_budget,
+                                                       kafka_bootstrap=self.kafka_bootstrap, alerts=alerts)
         summary.seconds = time.monotonic() - start
         return summary
 
