@@ -110,6 +110,7 @@ def backtest(db: str | Path, name: str, *, dataset: str | None = None, start: fl
         (scratch_dir / "filters").mkdir()
         shutil.copy(path, scratch_dir / "filters" / path.name)
         conn = connect(scratch_dir / "replay.db")
+        conn.pragma("synchronous", "off")  # a throw-away database
         conn.execute(render("filtering/backtest/attach.sql"), {"path": str(Path(db).resolve())})
         until = (end + 1) if end is not None else 1e300
         conn.execute(render("filtering/backtest/load_phot.sql"), {"dataset": dataset, "until": until})
