@@ -133,6 +133,9 @@ EXTRA_COMMANDS: list[tuple[str, str, str]] = [
     ("gp", "gp.cli", "Gaussian-process interpolation of each object-band into lcGP, with GP features in lcGPFeats"),
     ("plot", "report.cli_plot", "plot one object's multiband light curve (optionally with its GP) as a PNG"),
     ("report", "report.cli_report", "write a static HTML report: anomaly gallery, confusion matrix, feature plots, tables"),
+    ("watchlist", "filters.cli_watchlist", "load or replace a named watchlist (name,ra,dec,radius CSV) matched against every alert"),
+    ("filters", "filters.cli_filters", "run every stream filter once over the database's objects, store and deliver matches"),
+    ("backtest", "filters.cli_backtest", "replay a stream filter night by night as of each night: matches, precision, delay"),
 ]
 
 
