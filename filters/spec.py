@@ -108,7 +108,7 @@ def validate(conn: apsw.Connection, spec: FilterSpec) -> None:
     columns = [d[0] for d in (info.description or ())]
     if "objId" not in columns:
         raise FilterError(f"{spec.path.name}: selects no objId column: select the object's objId")
-    bindings = info.bindings or ()
+    bindings = info.bindings_names or ()
     missing = [b.lstrip(":$@") for b in bindings if b and b.lstrip(":$@") not in spec.params]
     if any(b is None for b in bindings):
         raise FilterError(f"{spec.path.name}: uses a positional parameter (?): bind parameters by :name")
