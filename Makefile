@@ -1,7 +1,8 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES,
+# KAFKA_PORT (make kafka-start).
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -26,6 +27,7 @@ N       ?= 1000
 OUT     ?= out
 SEED    ?= 42
 SIZES   ?= 1000,10000,100000
+KAFKA_PORT ?=
 REPEATS ?= 3
 NAME    ?=
 CSV     ?=
@@ -35,10 +37,10 @@ TO      ?=
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean watchlist filters backtest
+.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels features sql simulate train predict anomalies gp plot report bench clean watchlist filters backtest
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +53,19 @@ venv: $(VENV)/.installed ## create .venv and install MiniBroker with its depende
 demo: $(VENV)/.installed ## the whole job on simulated data: simulate, load, features, train, predict, anomalies
 	$(MB) demo --out $(OUT) --seed $(SEED) --jobs $(JOBS)
 
-test: $(VENV)/.installed ## run the test suite
+kafka-jars: ## fetch the Apache Kafka jars for the test broker with Maven (once, into ~/.cache/minibroker or MINIBROKER_KAFKA_HOME)
+	$(PYTHON) tools/kafka/kafka.py fetch
+
+kafka-start: $(VENV)/.installed kafka-jars ## start a local Kafka broker in the background [KAFKA_PORT=9092] (SASL listener too)
+	$(BIN)/python tools/kafka/kafka.py start --sasl $(if $(KAFKA_PORT),--port $(KAFKA_PORT))
+
+kafka-status: ## is the local Kafka broker running, and where
+	$(PYTHON) tools/kafka/kafka.py status
+
+kafka-stop: ## stop the local Kafka broker
+	$(PYTHON) tools/kafka/kafka.py stop
+
+test: $(VENV)/.installed kafka-jars ## run the test suite (fetches the Kafka jars first)
 	$(BIN)/python -m pytest -q
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]

@@ -8,6 +8,8 @@ import pytest
 
 from broker.db import connect
 
+pytest_plugins = ["kafka_fixture"]  # the real Kafka broker fixtures (started only when asked for)
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 REAL_DIR = SHARED / "training_set_for_LSST_DSFP"
 REAL_LABELS = SHARED / "training_labels.csv"
