@@ -46,6 +46,7 @@ class Backtest:
     first: dict[int, dict] = field(default_factory=dict)          # objId -> first match
     correct: frozenset[int] | None = None
     seconds: float = 0.0
+    every: list[tuple[int, int, dict]] | None = None             # (night, objId, payload) when kept
 
     @property
     def matches(self) -> int:
@@ -86,7 +87,7 @@ def _predict(conn, run_id: int) -> None:
 def backtest(db: str | Path, name: str, *, dataset: str | None = None, start: float | None = None,
              end: float | None = None, correct: frozenset[int] | None = None,
              filters_dir: Path = FILTERS_DIR, progress: bool | None = None,
-             time_limit: float = 10.0) -> Backtest:
+             time_limit: float = 10.0, keep_matches: bool = False) -> Backtest:
     path = Path(filters_dir) / f"{name}.sql"
     if not re.fullmatch(r"[A-Za-z0-9_]+", name) or not path.is_file():
         have = ", ".join(sorted(p.stem for p in Path(filters_dir).glob("*.sql"))) or "(none)"
@@ -95,7 +96,8 @@ def backtest(db: str | Path, name: str, *, dataset: str | None = None, start: fl
         spec = parse(path)
     except FilterError as exc:
         raise UserError(str(exc)) from None
-    result = Backtest(name, correct=correct if correct is not None else spec.correct)
+    result = Backtest(name, correct=correct if correct is not None else spec.correct,
+                      every=[] if keep_matches else None)
     source = connect(db, readonly=True)
     run = None
     if _USES_MODEL.search(spec.sql):
@@ -168,6 +170,8 @@ def _advance(conn, lo: float, hi: float) -> list[int]:
 def _first_matches(conn, result: Backtest) -> None:
     first_det = dict(conn.execute(render("filtering/backtest/first_detections.sql"), {"snr": SNR_DETECTION}))
     for obj, obj_name, night, label, payload in conn.execute(render("filtering/backtest/matches.sql")):
+        if result.every is not None:
+            result.every.append((night, obj, json.loads(payload)))
         if obj in result.first:
             continue
         t_det = first_det.get(obj)
