@@ -132,6 +132,7 @@ EXTRA_COMMANDS: list[tuple[str, str, str]] = [
     ("anomalies", "model.cli_anomalies", "rank a dataset's objects by IsolationForest anomaly score"),
     ("gp", "gp.cli", "Gaussian-process interpolation of each object-band into lcGP, with GP features in lcGPFeats"),
     ("plot", "report.cli_plot", "plot one object's multiband light curve (optionally with its GP) as a PNG"),
+    ("stream", "stream.cli", "ingest Rubin alert packets (a directory of Avro files or a Kafka topic): store, features, classes"),
     ("report", "report.cli_report", "write a static HTML report: anomaly gallery, confusion matrix, feature plots, tables"),
     ("watchlist", "filters.cli_watchlist", "load or replace a named watchlist (name,ra,dec,radius CSV) matched against every alert"),
     ("filters", "filters.cli_filters", "run every stream filter once over the database's objects, store and deliver matches"),
@@ -140,7 +141,7 @@ EXTRA_COMMANDS: list[tuple[str, str, str]] = [
 
 
 # commands that may create the database named by --db; every other command needs it to exist
-CREATES_DB = frozenset({"load"})
+CREATES_DB = frozenset({"load", "stream"})
 
 
 def _require_db(args) -> None:

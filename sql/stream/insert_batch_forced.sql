@@ -1,0 +1,2 @@
+insert into temp.batchForced (diaForcedSourceId, diaObjectId, visit, t, band, psfFlux, psfFluxErr)
+values (?, ?, ?, ?, ?, ?, ?)

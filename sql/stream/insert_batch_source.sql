@@ -1,0 +1,2 @@
+insert into temp.batchSources (diaSourceId, diaObjectId, visit, t, band, psfFlux, psfFluxErr, snr, ra, dec)
+values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,0 +1,1 @@
+select coalesce(max(objId), 0) from objects

@@ -1,0 +1,1 @@
+select objId from temp.touched order by objId

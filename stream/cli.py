@@ -1,0 +1,91 @@
+"""``minibroker stream``: ingest alert packets from a directory of Avro files or a Kafka topic."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from broker import default_jobs
+from broker.errors import UserError
+
+
+def add_arguments(sp) -> None:
+    sp.add_argument("--db", default="broker.db", help="database file (default: broker.db; created if missing)")
+    sp.add_argument("source", help="a directory of Avro alert files (*.avro), or kafka://host:port/topic")
+    sp.add_argument("--dataset", help="dataset of the alert objects (default: the directory's name or the topic)")
+    sp.add_argument("--follow", action="store_true",
+                    help="keep waiting for new files or messages (stop with Ctrl-C); without it, process what "
+                         "is there and exit")
+    sp.add_argument("--jobs", type=int, default=default_jobs(),
+                    help="decoding processes for large files (default: cores; 1: this process only)")
+    sp.add_argument("--group", default="minibroker",
+                    help="Kafka consumer group (default: minibroker); positions are resumed from the database")
+    sp.add_argument("--batch", type=int, default=10_000,
+                    help="Kafka: at most this many messages per batch (default: 10000)")
+    sp.add_argument("--batch-seconds", type=float, default=2.0,
+                    help="Kafka: a batch closes after this many seconds of waiting (default: 2)")
+    sp.add_argument("--idle-seconds", type=float, default=10.0,
+                    help="Kafka without --follow: stop after this many seconds with no message (default: 10)")
+
+
+def run(args) -> int:
+    from broker.db import connect
+    from stream.classify import Classifier
+    from stream.store import Position, store_batch
+
+    source = args.source
+    kafka = source.startswith("kafka://")
+    if not kafka:
+        directory = Path(source)
+        if not directory.is_dir():
+            raise UserError(f"no directory at {source}: give SOURCE=a directory of *.avro alert files or "
+                            "kafka://host:port/topic")
+        dataset = args.dataset or directory.resolve().name
+        source = str(directory.resolve())
+    else:
+        from stream.kafka import parse_url
+
+        _, topic = parse_url(source)
+        dataset = args.dataset or topic
+    if args.db and Path(args.db).is_dir():
+        raise UserError(f"{args.db} is a directory, not a database file: give DB=path/to/file.db")
+    conn = connect(args.db)
+    classifier = Classifier()
+    stopping = []
+    if args.follow:
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    totals = [0, 0]
+    failed_files = 0
+    noted = None
+
+    def handle(report):
+        nonlocal noted, failed_files
+        print(f"stream {dataset}: {report.line()}", flush=True)
+        if report.error:
+            failed_files += 1
+            print(f"minibroker stream: {report.name}: {report.error}", file=sys.stderr, flush=True)
+        if classifier.note and classifier.note != noted:
+            noted = classifier.note
+            print(f"minibroker stream: {noted}", file=sys.stderr, flush=True)
+        totals[0] += report.alerts
+        totals[1] += report.failed
+
+    if not kafka:
+        from stream.directory import batches
+
+        for path, received, received_at, decoded, row in batches(conn, source, dataset, args.jobs, args.follow,
+                                                                   stop=lambda: bool(stopping)):
+            handle(store_batch(conn, dataset, decoded, Position(source, file=row), received, received_at,
+                               classifier, name=os.path.basename(path)))
+    else:
+        from stream.kafka import consume
+
+        for report in consume(conn, args.source, dataset, classifier, group=args.group, batch=args.batch,
+                              batch_seconds=args.batch_seconds, follow=args.follow, idle_seconds=args.idle_seconds,
+                              jobs=args.jobs, stop=lambda: bool(stopping)):
+            handle(report)
+    print(f"stream {dataset} -> {args.db}: {totals[0]} alerts stored, {totals[1]} failed alerts, "
+          f"{failed_files} failed inputs", flush=True)
+    return 1 if (totals[1] or failed_files) else 0
