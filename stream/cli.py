@@ -26,6 +26,8 @@ def add_arguments(sp) -> None:
                     help="Kafka: at most this many messages per batch (default: 10000)")
     sp.add_argument("--batch-seconds", type=float, default=2.0,
                     help="Kafka: a batch closes after this many seconds of waiting (default: 2)")
+    sp.add_argument("--no-filters", action="store_true",
+                    help="do not run the stream filters, watchlists and deliveries after each batch")
     sp.add_argument("--idle-seconds", type=float, default=10.0,
                     help="Kafka without --follow: stop after this many seconds with no message (default: 10)")
 
@@ -71,6 +73,22 @@ def run(args) -> int:
             print(f"minibroker stream: {noted}", file=sys.stderr, flush=True)
         totals[0] += report.alerts
         totals[1] += report.failed
+        after_batch(report)
+
+    def after_batch(report):
+        """Watchlists, stream filters and delivery on the committed batch (filters/run.py)."""
+        if args.no_filters or not (report.touched or report.new_alerts):
+            return
+        from filters.run import run_after_batch
+
+        touched = sorted(set(report.touched) | {a["objId"] for a in report.new_alerts})
+        try:
+            summary = run_after_batch(args.db, touched, {"id": report.name, "alerts": report.new_alerts})
+        except Exception as exc:  # the batch is committed: a filter-side failure never stops ingestion
+            print(f"minibroker stream: filters after {report.name} failed: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+            return
+        print(f"stream {dataset}: {summary.line()}", flush=True)
 
     if not kafka:
         from stream.directory import batches
