@@ -141,7 +141,7 @@ EXTRA_COMMANDS: list[tuple[str, str, str]] = [
 
 
 # commands that may create the database named by --db; every other command needs it to exist
-CREATES_DB = frozenset({"load", "stream"})
+CREATES_DB = frozenset({"load", "stream", "watchlist"})
 
 
 def _require_db(args) -> None:

@@ -56,23 +56,30 @@ def default_target(sink, filter_name: str, out_dir: Path) -> str:
 
 
 # -- records -----------------------------------------------------------------------------------------
-def annotations(conn: apsw.Connection, obj_id: int) -> tuple[dict, dict | None]:
-    cur = conn.execute(render("filtering/object_annotations.sql"), {"objId": obj_id})
-    row = cur.fetchone()
-    names = [d[0] for d in cur.getdescription()]
-    values = dict(zip(names, row))
-    features = {k: v for k, v in values.items() if k != "objId" and not k.startswith("pred")}
-    cls = None
-    if values.get("predRunId") is not None:
-        cls = {"runId": values["predRunId"], "label": values["predLabel"], "className": values["predClassName"],
-               "score": values["predScore"], "scoreKind": values["predScoreKind"],
-               "scores": {k: float(v) for k, v in json.loads(values["predScores"]).items()}}
-    return features, cls
+def annotations(conn: apsw.Connection, obj_ids: list[int]) -> dict[int, tuple[dict, dict | None]]:
+    """objId -> (lcFeats columns, latest class or None), in one query."""
+    cur = conn.execute(render("filtering/object_annotations.sql"), {"objIds": json.dumps(sorted(set(obj_ids)))})
+    try:
+        names = [d[0] for d in cur.getdescription()]
+    except apsw.ExecutionCompleteError:
+        return {}
+    out = {}
+    for row in cur:
+        values = dict(zip(names, row))
+        features = {k: v for k, v in values.items()
+                    if k not in ("objId", "annotatedObjId") and not k.startswith("pred")}
+        cls = None
+        if values.get("predRunId") is not None:
+            cls = {"runId": values["predRunId"], "label": values["predLabel"], "className": values["predClassName"],
+                   "score": values["predScore"], "scoreKind": values["predScoreKind"],
+                   "scores": {k: float(v) for k, v in json.loads(values["predScores"]).items()}}
+        out[values["annotatedObjId"]] = (features, cls)
+    return out
 
 
-def record(conn: apsw.Connection, row: dict, alerts: dict) -> dict:
+def record(row: dict, notes: dict, alerts: dict) -> dict:
     """A match as delivered: the alert, the filter's columns and MiniBroker's annotations."""
-    features, cls = annotations(conn, row["objId"])
+    features, cls = notes.get(row["objId"], ({}, None))
     a = alerts.get(row["diaSourceId"]) if row["diaSourceId"] is not None else None
     dia = None if a is None else {k: a.get(src) for k, src in (
         ("ra", "ra"), ("dec", "dec"), ("midpointMjdTai", "mjd"), ("band", "band"),
@@ -220,7 +227,8 @@ def deliver_pending(conn: apsw.Connection, *, budget: float = 5.0, kafka_bootstr
         if time.monotonic() >= deadline:
             report.left += len(group)
             continue
-        items = [(r["deliveryId"], record(conn, r, by_dia)) for r in group]
+        notes = annotations(conn, [r["objId"] for r in group])
+        items = [(r["deliveryId"], record(r, notes, by_dia)) for r in group]
         try:
             done = SINKS[sink](target, items, deadline, kafka_bootstrap)
             error = None

@@ -17,6 +17,7 @@ carried into Kafka deliveries). Positions come from there, not from any table: o
 from files have none, so they simply never hit a watchlist.
 """
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,9 +214,14 @@ _ENGINES: dict[Path, Engine] = {}
 
 
 def engine(db_path: str | Path, **options) -> Engine:
-    """The cached Engine of this database (made on first use with ``options``)."""
+    """The cached Engine of this database (made on first use with ``options``; the environment's
+    MINIBROKER_FILTERS and MINIBROKER_DELIVERIES name another filter or delivery directory)."""
     key = Path(db_path).resolve()
     if key not in _ENGINES:
+        if os.environ.get("MINIBROKER_FILTERS"):
+            options.setdefault("filters_dir", Path(os.environ["MINIBROKER_FILTERS"]))
+        if os.environ.get("MINIBROKER_DELIVERIES"):
+            options.setdefault("deliveries_dir", Path(os.environ["MINIBROKER_DELIVERIES"]))
         _ENGINES[key] = Engine(db_path, **options)
     return _ENGINES[key]
 

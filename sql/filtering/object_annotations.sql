@@ -1,5 +1,6 @@
--- what MiniBroker knows of an object: its features and the chosen model's latest class
+-- what MiniBroker knows of some objects: their features and the chosen model's latest class
 select
+    o.objId as annotatedObjId,
     f.*,
     p.runId as predRunId,
     p.label as predLabel,
@@ -10,4 +11,4 @@ select
 from objects as o
 left join lcFeats as f on f.objId = o.objId
 left join latestPredictions as p on p.objId = o.objId
-where o.objId = :objId
+where o.objId in (select value from json_each(:objIds))

@@ -11,36 +11,29 @@
 -- :snr = 5           a detection has |flux| / dflux at least this
 -- :minSpan = 300     days between the first and last detection, at least
 -- :minPoints = 20    fewest griz points
-with phot as (
-    select r.objId, r.t, r.pb, r.flux, r.dflux
+with bands as (
+    select
+        r.objId,
+        r.pb,
+        (max(r.flux) - min(r.flux)) / avg(r.dflux) as p2pSigma,
+        count(*) as n,
+        min(case when abs(r.flux) >= :snr * r.dflux then r.t end) as tDetFirst,
+        max(case when abs(r.flux) >= :snr * r.dflux then r.t end) as tDetLast
     from rawPhot as r
     join batchObjects as b on b.objId = r.objId
     where r.pb in ('g', 'r', 'i', 'z')
-),
-
-bands as (
-    select objId, pb, (max(flux) - min(flux)) / avg(dflux) as p2pSigma, count(*) as n
-    from phot
-    group by objId, pb
-),
-
-spans as (
-    select objId, max(t) - min(t) as detSpan
-    from phot
-    where abs(flux) >= :snr * dflux
-    group by objId
+    group by r.objId, r.pb
 ),
 
 final as (
     select
-        b.objId,
-        round(max(b.p2pSigma), 1) as maxP2pSigma,
-        sum(b.p2pSigma >= :minSigma) as nBands,
-        round(s.detSpan, 1) as detSpanDays,
-        sum(b.n) as nGriz
-    from bands as b
-    join spans as s on s.objId = b.objId
-    group by b.objId
+        objId,
+        round(max(p2pSigma), 1) as maxP2pSigma,
+        sum(p2pSigma >= :minSigma) as nBands,
+        round(max(tDetLast) - min(tDetFirst), 1) as detSpanDays,
+        sum(n) as nGriz
+    from bands
+    group by objId
     having nBands >= :minBands and detSpanDays >= :minSpan and nGriz >= :minPoints
 )
 

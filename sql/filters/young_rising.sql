@@ -16,16 +16,28 @@
 -- :recent = 5           the latest detection is at most this many days old
 -- :minQuiet = 5         measurements without detection before the first one, at least
 -- :minDetFraction = 0.5 detections / measurements since the first detection, at least
-with phot as (
-    select r.objId, r.t, r.pb, r.flux, r.dflux
+-- one pass over the touched objects' points finds the young candidates; the rest looks at those only
+with summary as (
+    select
+        r.objId,
+        max(r.t) as tLast,
+        min(case when r.flux >= :snr * r.dflux then r.t end) as tFirst,
+        sum(r.flux >= :snr * r.dflux) as nDet
     from rawPhot as r
     join batchObjects as b on b.objId = r.objId
+    group by r.objId
 ),
 
-latest as (
-    select objId, max(t) as tLast
-    from phot
-    group by objId
+young as (
+    select objId, tLast, tFirst, nDet
+    from summary
+    where tFirst is not null and tLast - tFirst <= :maxAge and nDet <= :maxDetections
+),
+
+phot as (
+    select r.objId, r.t, r.pb, r.flux, r.dflux
+    from rawPhot as r
+    join young as y on y.objId = r.objId
 ),
 
 detections as (
@@ -37,19 +49,13 @@ detections as (
     where flux >= :snr * dflux
 ),
 
-per_object as (
-    select objId, min(t) as tFirst, count(*) as nDet
-    from detections
-    group by objId
-),
-
 history as (
     select
         p.objId,
-        sum(p.t < o.tFirst) as nBefore,
-        sum(p.t >= o.tFirst) as nSince
+        sum(p.t < y.tFirst) as nBefore,
+        sum(p.t >= y.tFirst) as nSince
     from phot as p
-    join per_object as o on o.objId = p.objId
+    join young as y on y.objId = p.objId
     group by p.objId
 ),
 
@@ -66,22 +72,19 @@ rise as (
 
 final as (
     select
-        o.objId,
-        round(x.tLast - o.tFirst, 2) as ageDays,
-        o.nDet,
+        y.objId,
+        round(y.tLast - y.tFirst, 2) as ageDays,
+        y.nDet,
         r.pb as band,
         round(max(r.riseSigma), 1) as riseSigma
-    from per_object as o
-    join latest as x on x.objId = o.objId
-    join rise as r on r.objId = o.objId
-    join history as h on h.objId = o.objId
-    where x.tLast - o.tFirst <= :maxAge
-      and h.nBefore >= :minQuiet
-      and o.nDet >= :minDetFraction * h.nSince
-      and o.nDet <= :maxDetections
+    from young as y
+    join rise as r on r.objId = y.objId
+    join history as h on h.objId = y.objId
+    where h.nBefore >= :minQuiet
+      and y.nDet >= :minDetFraction * h.nSince
       and r.riseSigma >= :riseSigma
-      and r.tLastDet >= x.tLast - :recent
-    group by o.objId
+      and r.tLastDet >= y.tLast - :recent
+    group by y.objId
 )
 
 select * from final
