@@ -88,6 +88,7 @@ def backtest(db: str | Path, name: str, *, dataset: str | None = None, start: fl
              end: float | None = None, correct: frozenset[int] | None = None,
              filters_dir: Path = FILTERS_DIR, progress: bool | None = None,
              time_limit: float = 10.0, keep_matches: bool = False) -> Backtest:
+    source = connect(db, readonly=True)  # the database first: a bad DB path is named before the filter
     path = Path(filters_dir) / f"{name}.sql"
     if not re.fullmatch(r"[A-Za-z0-9_]+", name) or not path.is_file():
         have = ", ".join(sorted(p.stem for p in Path(filters_dir).glob("*.sql"))) or "(none)"
@@ -98,7 +99,6 @@ def backtest(db: str | Path, name: str, *, dataset: str | None = None, start: fl
         raise UserError(str(exc)) from None
     result = Backtest(name, correct=correct if correct is not None else spec.correct,
                       every=[] if keep_matches else None)
-    source = connect(db, readonly=True)
     run = None
     if _USES_MODEL.search(spec.sql):
         from model.predict import resolve_run
