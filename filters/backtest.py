@@ -103,7 +103,7 @@ def backtest(db: str | Path, name: str, *, dataset: str | None = None, start: fl
     if _USES_MODEL.search(spec.sql):
         from model.predict import resolve_run
         run = resolve_run(source)
-    if dataset is not None and not source.execute(render("queries/loader/datasets.sql")).fetchall().count((dataset,)):
+    if dataset is not None and dataset not in [r[0] for r in source.execute(render("queries/loader/datasets.sql"))]:
         raise UserError(f"no dataset {dataset!r} in {db}: name one with DATASET=")
     source.close()
     began = time.monotonic()
