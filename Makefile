@@ -107,6 +107,7 @@ report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench --sizes $(SIZES) --repeats $(REPEATS) --out bench/
+	$(BIN)/python -m filters.bench --out bench/filters_results.md
 
 watchlist: $(VENV)/.installed ## load a watchlist: make watchlist NAME=name CSV=file (name,ra,dec,radius arcsec)
 	@test -n "$(NAME)" -a -n "$(CSV)" || { echo "make watchlist: give NAME=watchlist CSV=file.csv" >&2; exit 2; }

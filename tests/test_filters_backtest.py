@@ -91,9 +91,17 @@ def test_report_precision_lag_table_and_plot(sim_db, tmp_path):
 def test_backtest_command(sim_db, tmp_path):
     png = tmp_path / "p.png"
     r = subprocess.run([sys.executable, "-m", "broker.cli", "backtest", "--db", str(sim_db), "--filter",
-                        "young_rising", "--plot", str(png)], capture_output=True, text=True)
+                        "young_rising", "--dataset", "sim", "--plot", str(png)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("backtest young_rising:") and png.is_file()
     bad = subprocess.run([sys.executable, "-m", "broker.cli", "backtest", "--db", str(sim_db), "--filter",
                           "young_rising", "--from", "5", "--to", "1"], capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "before --from" in bad.stderr
+
+
+def test_backtest_refuses_an_unknown_dataset_and_filter(sim_db):
+    for extra, words in ((["--filter", "young_rising", "--dataset", "nope"], "no dataset 'nope'"),
+                         (["--filter", "nope"], "no filter 'nope'")):
+        r = subprocess.run([sys.executable, "-m", "broker.cli", "backtest", "--db", str(sim_db), *extra],
+                           capture_output=True, text=True)
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and words in r.stderr, r.stderr
