@@ -105,7 +105,13 @@ class Engine:
     # -- the batch's temp tables -------------------------------------------------------------------
     def _fill_batch(self, touched: list[int], alerts: list[dict]) -> None:
         conn = self.reader
-        conn.authorizer = None
+        conn.authorizer = None  # only this code writes the temp tables; filters run with the authorizer
+        try:
+            self._fill_tables(conn, touched, alerts)
+        finally:
+            conn.authorizer = authorizer
+
+    def _fill_tables(self, conn, touched: list[int], alerts: list[dict]) -> None:
         newest: dict[int, dict] = {}
         for a in alerts:
             if a.get("objId") is not None and (a["objId"] not in newest or
@@ -124,7 +130,6 @@ class Engine:
                              "ra": a.get("ra"), "dec": a.get("dec"), "mjd": a.get("mjd")})
             conn.executemany(render("filtering/insert_batch_object.sql"), rows)
             conn.execute(render("filtering/fill_phot_keys.sql"))
-        conn.authorizer = authorizer
 
     # -- one filter ---------------------------------------------------------------------------------
     def _run_one(self, spec: FilterSpec) -> tuple[FilterResult, list[dict]]:
@@ -153,10 +158,10 @@ class Engine:
 
     def _batch_keys(self) -> dict[int, tuple[str, int | None]]:
         self.reader.authorizer = None
-        keys = {o: (k, d) for o, k, d in self.reader.execute(
-            render("filtering/batch_keys.sql"))}
-        self.reader.authorizer = authorizer
-        return keys
+        try:
+            return {o: (k, d) for o, k, d in self.reader.execute(render("filtering/batch_keys.sql"))}
+        finally:
+            self.reader.authorizer = authorizer
 
     # -- the whole batch ----------------------------------------------------------------------------
     def after_batch(self, touched: list[int], batch: dict) -> FilterSummary:
