@@ -165,6 +165,14 @@ class Engine:
 
     # -- the whole batch ----------------------------------------------------------------------------
     def after_batch(self, touched: list[int], batch: dict) -> FilterSummary:
+        """Run the batch (first any batch the stream queued whose filters never ran, e.g. after a
+        kill between the two commits); the summary is this batch's."""
+        for old, old_touched, old_alerts in self.writer.execute(
+                render("filtering/queued_batches.sql"), {"current": str(batch.get("id") or "")}).fetchall():
+            self._after_batch(orjson.loads(old_touched), {"id": old, "alerts": orjson.loads(old_alerts)})
+        return self._after_batch(touched, batch)
+
+    def _after_batch(self, touched: list[int], batch: dict) -> FilterSummary:
         start = time.monotonic()
         batch_id = str(batch.get("id") or utc_now())
         alerts = list(batch.get("alerts") or [])
@@ -208,6 +216,7 @@ class Engine:
                     "batch": batch_id, "filter": result.name, "fileHash": spec.sha256 if spec else None,
                     "status": result.status, "error": result.error, "nMatches": result.matches,
                     "seconds": result.seconds, "ranAt": now})
+            self.writer.execute(render("filtering/dequeue_batch.sql"), {"batch": batch_id})
         if self.delivering:
             summary.delivery = deliver.deliver_pending(self.writer, budget=self.delivery_budget,
                                                        kafka_bootstrap=self.kafka_bootstrap, alerts=alerts)
@@ -229,6 +238,13 @@ def engine(db_path: str | Path, **options) -> Engine:
             options.setdefault("deliveries_dir", Path(os.environ["MINIBROKER_DELIVERIES"]))
         _ENGINES[key] = Engine(db_path, **options)
     return _ENGINES[key]
+
+
+def queue_batch(conn, touched: list[int], batch: dict, now: str) -> None:
+    """In the stream's batch transaction: note that the filters must still run on this batch."""
+    conn.execute(render("filtering/queue_batch.sql"), {
+        "batch": str(batch["id"]), "touched": orjson.dumps(sorted(set(touched))).decode(),
+        "alerts": orjson.dumps(batch.get("alerts") or []).decode(), "queuedAt": now})
 
 
 def run_after_batch(db_path: str | Path, touched_objids: list[int], batch: dict) -> FilterSummary:

@@ -54,6 +54,8 @@ def run(args) -> int:
     if args.db and Path(args.db).is_dir():
         raise UserError(f"{args.db} is a directory, not a database file: give DB=path/to/file.db")
     conn = connect(args.db)
+    from stream import store
+    store.QUEUE_FILTERS = not args.no_filters
     classifier = Classifier()
     stopping = []
     if args.follow:

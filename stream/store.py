@@ -20,6 +20,7 @@ from broker.sqlfiles import render
 from stream.decode import Decoded
 
 FEATURE_CHUNK = 1000
+QUEUE_FILTERS = True  # queue each batch for the filters (filters/run.py); False with stream --no-filters
 
 
 @dataclass
@@ -83,6 +84,10 @@ def store_batch(conn: apsw.Connection, dataset: str, decoded: Decoded, position:
         cur = conn.execute(render("filtering/stream_batch_alerts.sql"))
         report.new_alerts = [dict(zip(("diaSourceId", "objId", "ra", "dec", "mjd", "band", "psfFlux", "psfFluxErr"), r))
                              for r in cur]
+        if QUEUE_FILTERS and (touched or report.new_alerts):  # filters run after the commit; a kill before is caught up
+            from filters.run import queue_batch
+            queue_batch(conn, sorted(set(touched) | {a["objId"] for a in report.new_alerts}),
+                        {"id": name, "alerts": report.new_alerts}, utc_now())
         if touched:
             _rebuild_bands(conn)
             for i in range(0, len(touched), FEATURE_CHUNK):

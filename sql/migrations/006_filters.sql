@@ -12,6 +12,15 @@ create table classNames (
 insert into classNames (label, name) values
     (0, 'SNIa'), (1, 'SNCC'), (2, 'RRLyrae'), (3, 'Mdwarf'), (4, 'AGN'), (5, 'constant');
 
+-- batches the stream committed whose filters have not run yet: written in the stream's batch
+-- transaction, deleted in the filters' one, so a kill in between is caught up at the next batch
+create table filterQueue (
+    batch    text primary key,
+    touched  text not null check (json_valid(touched)),   -- JSON array of objIds
+    alerts   text not null check (json_valid(alerts)),    -- JSON array of the batch's new alerts
+    queuedAt text not null
+);
+
 -- one row per stream filter per batch it ran on: how it went
 create table filterRuns (
     filterRunId integer primary key,
