@@ -190,6 +190,7 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="minibroker-filters-bench-"))
     try:
         a = part_a(work, args.objects, args.sources, args.repeats)
+        Path(args.out).write_text(report(a, None))  # part A is kept if part B fails
         b = part_b(work, args.stream_objects, args.stream_nights, args.sources) if args.stream_objects else None
     finally:
         shutil.rmtree(work, ignore_errors=True)
