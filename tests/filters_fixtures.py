@@ -7,6 +7,7 @@ from pathlib import Path
 from broker.db import connect
 from broker.features import compute
 from loader.load import list_files, load_files
+from sim.classes import CLASSES
 from sim.run import simulate
 
 N_SIM = 180          # balanced: 30 per class
@@ -23,6 +24,9 @@ def build_sim_db(directory: Path, *, train: bool = True, n: int = N_SIM, seed: i
     report = load_files(conn, list_files(data), "sim", jobs=1, progress=False)
     assert report.failed == 0
     compute(conn, jobs=1, progress=False)
+    with conn:  # what migration 005 (science) fills from the simulator's class table on main
+        conn.executemany("insert or replace into classNames (label, name, source) values (?, ?, 'simulator')",
+                         [(c.label, c.name) for c in CLASSES])
     if train:
         from model.predict import predict
         from model.train import train as fit

@@ -3,14 +3,13 @@
 -- came from one, else by the object's latest rawPhot row (alertKey), so file datasets work too.
 -- Shipped migrations are never edited: add a new NNN_name.sql instead.
 
--- class names of the integer labels, for views an analyst reads (the simulator's classes)
-create table classNames (
-    label integer primary key,
-    name  text not null unique
+-- class names of the integer labels, for latestPredictions. Migration 005 (science) creates the same
+-- table and fills it (#type: headers, the simulator's class table, a CSV); this only makes sure it exists.
+create table if not exists classNames (
+    label  integer primary key,
+    name   text not null check (length(name) > 0),
+    source text not null
 );
-
-insert into classNames (label, name) values
-    (0, 'SNIa'), (1, 'SNCC'), (2, 'RRLyrae'), (3, 'Mdwarf'), (4, 'AGN'), (5, 'constant');
 
 -- batches the stream committed whose filters have not run yet: written in the stream's batch
 -- transaction, deleted in the filters' one, so a kill in between is caught up at the next batch
