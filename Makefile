@@ -32,6 +32,10 @@ SEED    ?= 42
 SIZES   ?= 1000,10000,100000
 KAFKA_PORT ?=
 REPEATS ?= 3
+NAME    ?=
+CSV     ?=
+FROM    ?=
+TO      ?=
 
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 SOURCE  ?=
@@ -39,7 +43,7 @@ FOLLOW  ?=
 ALERTS  ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report bench clean
+.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report bench clean watchlist filters backtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -116,6 +120,18 @@ report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench --sizes $(SIZES) --repeats $(REPEATS) --out bench/
+	$(BIN)/python -m filters.bench --out bench/filters_results.md
+
+watchlist: $(VENV)/.installed ## load a watchlist: make watchlist NAME=name CSV=file (name,ra,dec,radius arcsec)
+	@test -n "$(NAME)" -a -n "$(CSV)" || { echo "make watchlist: give NAME=watchlist CSV=file.csv" >&2; exit 2; }
+	$(MB) watchlist --db "$(DB)" --name "$(NAME)" "$(CSV)"
+
+filters: $(VENV)/.installed ## run every stream filter once over the DB's objects, store and deliver matches
+	$(MB) filters --db "$(DB)" $(dataset_opt) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
+backtest: $(VENV)/.installed ## replay a stream filter night by night: make backtest FILTER=name [FROM=mjd TO=mjd]
+	@test -n "$(FILTER)" || { echo "make backtest: give FILTER=name of sql/filters/NAME.sql" >&2; exit 2; }
+	$(MB) backtest --db "$(DB)" --filter "$(FILTER)" $(dataset_opt) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 clean: ## remove the virtual environment and caches (databases are kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

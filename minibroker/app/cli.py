@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "minibroker.loader.cli_classnames",
     "minibroker.features.cli",
     "minibroker.stream.cli",
+    "minibroker.filters.cli",
     "minibroker.analyst.cli",
     "minibroker.model.cli",
     "minibroker.gp.cli",

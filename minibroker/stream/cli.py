@@ -22,6 +22,8 @@ def add_arguments(sp) -> None:
                     help="Kafka: at most this many messages per batch (default: 10000)")
     sp.add_argument("--batch-seconds", type=float, default=2.0,
                     help="Kafka: a batch closes after this many seconds of waiting (default: 2)")
+    sp.add_argument("--no-filters", action="store_true",
+                    help="do not run the stream filters, watchlists and deliveries after each batch")
     sp.add_argument("--idle-seconds", type=float, default=10.0,
                     help="Kafka without --follow: stop after this many seconds with no message (default: 10)")
 
@@ -50,6 +52,8 @@ def run(args) -> int:
         _, topic = parse_url(source)
         dataset = args.dataset or topic
     conn = conn or connect(args.db)
+    from minibroker.stream import store
+    store.QUEUE_FILTERS = not args.no_filters
     classifier = Classifier()
     stopping = []
     if args.follow:
@@ -67,14 +71,16 @@ def run(args) -> int:
         total = len(pending_files(conn, source, dataset))
     bar = tqdm(total=total, unit="batch", desc=f"stream {dataset}", disable=not sys.stderr.isatty())
 
-    def handle(report):
-        nonlocal noted, failed_files
-        bar.update(1)
-        line = f"stream {dataset}: {report.line()}"
+    def say(line):
         if bar.disable:
             print(line, flush=True)
         else:
             bar.write(line)
+
+    def handle(report):
+        nonlocal noted, failed_files
+        bar.update(1)
+        say(f"stream {dataset}: {report.line()}")
         if report.error:
             failed_files += 1
             print(f"minibroker stream: {report.name}: {report.error}", file=sys.stderr, flush=True)
@@ -83,6 +89,22 @@ def run(args) -> int:
             print(f"minibroker stream: {noted}", file=sys.stderr, flush=True)
         totals[0] += report.alerts
         totals[1] += report.failed
+        after_batch(report)
+
+    def after_batch(report):
+        """Watchlists, stream filters and delivery on the committed batch (filters/run.py)."""
+        if args.no_filters or not (report.touched or report.new_alerts):
+            return
+        from minibroker.filters.run import run_after_batch
+
+        touched = sorted(set(report.touched) | {a["objId"] for a in report.new_alerts})
+        try:
+            summary = run_after_batch(args.db, touched, {"id": report.name, "alerts": report.new_alerts})
+        except Exception as exc:  # the batch is committed: a filter-side failure never stops ingestion
+            print(f"minibroker stream: filters after {report.name} failed: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+            return
+        say(f"stream {dataset}: {summary.line()}")
 
     if not kafka:
         from minibroker.stream.directory import batches
@@ -105,8 +127,9 @@ def run(args) -> int:
 
 
 COMMANDS = [
-    Command("stream", "ingest Rubin alert packets (a directory of Avro files or a Kafka topic): store, features, classes",
-            run, add_arguments, options=("db", "dataset", "jobs"), creates_db=True,
-            dataset_default="the directory's name or the topic",
-            examples=("minibroker stream --db t.db alerts/", "minibroker stream --db t.db --follow kafka://127.0.0.1:9092/alerts")),
+    Command("stream", "ingest Rubin alert packets (a directory of Avro files or a Kafka topic): store, features, "
+            "classes, then filters and deliveries", run, add_arguments, options=("db", "dataset", "jobs"),
+            creates_db=True, dataset_default="the directory's name or the topic",
+            examples=("minibroker stream --db t.db alerts/",
+                      "minibroker stream --db t.db --follow kafka://127.0.0.1:9092/alerts")),
 ]

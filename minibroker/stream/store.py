@@ -20,6 +20,7 @@ from minibroker.core.sqlfiles import render
 from minibroker.stream.decode import Decoded
 
 FEATURE_CHUNK = 1000
+QUEUE_FILTERS = True  # queue each batch for the filters (filters/run.py); False with stream --no-filters
 
 
 @dataclass
@@ -46,6 +47,9 @@ class BatchReport:
     seconds: float = 0.0
     latency: float = 0.0     # from the batch's arrival to its commit
     error: str | None = None
+    # for the filters after the commit (filters/run.py): objects whose photometry changed, new alerts
+    touched: list = field(default_factory=list)
+    new_alerts: list = field(default_factory=list)
 
     def line(self) -> str:
         rate = self.alerts / self.seconds if self.seconds > 0 else 0.0
@@ -76,6 +80,14 @@ def store_batch(conn: apsw.Connection, dataset: str, decoded: Decoded, position:
         report.replayed = len(decoded.alerts) - alerts
         touched = [r[0] for r in conn.execute(render("stream/touched_ids.sql"))]
         report.changed = len(touched)
+        report.touched = touched
+        cur = conn.execute(render("filtering/stream_batch_alerts.sql"))
+        report.new_alerts = [dict(zip(("diaSourceId", "objId", "ra", "dec", "mjd", "band", "psfFlux", "psfFluxErr"), r))
+                             for r in cur]
+        if QUEUE_FILTERS and (touched or report.new_alerts):  # filters run after the commit; a kill before is caught up
+            from minibroker.filters.run import queue_batch
+            queue_batch(conn, sorted(set(touched) | {a["objId"] for a in report.new_alerts}),
+                        {"id": name, "alerts": report.new_alerts}, utc_now())
         if touched:
             _rebuild_bands(conn)
             for i in range(0, len(touched), FEATURE_CHUNK):

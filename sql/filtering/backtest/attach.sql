@@ -1,0 +1,1 @@
+attach database :path as src

@@ -1,0 +1,1 @@
+select distinct objId from temp.srcPhot where t >= :lo and t < :hi order by objId

@@ -1,0 +1,1 @@
+select objId, alertKey, diaSourceId from temp.batchObjects

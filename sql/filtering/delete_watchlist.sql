@@ -1,0 +1,1 @@
+delete from watchlists where name = :name

@@ -1,0 +1,1 @@
+delete from filterQueue where batch = :batch

@@ -1,0 +1,1 @@
+insert into temp.watchlistProbe (k, watchlist, zone, raLo, raHi) values (?, ?, ?, ?, ?)

@@ -1,0 +1,2 @@
+insert into watchlists (name, path, nSources, maxRadius, loadedAt)
+values (:name, :path, :nSources, :maxRadius, :loadedAt)

@@ -1,0 +1,1 @@
+insert into watchlistSources (watchlist, line, source, ra, dec, radius, zone) values (?, ?, ?, ?, ?, ?, ?)

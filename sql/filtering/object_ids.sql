@@ -1,0 +1,1 @@
+select objId from objects where :dataset is null or dataset = :dataset order by objId

@@ -1,0 +1,1 @@
+select name, maxRadius from watchlists order by name
