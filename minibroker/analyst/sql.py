@@ -36,6 +36,7 @@ _ALLOWED = {apsw.SQLITE_SELECT, apsw.SQLITE_READ, apsw.SQLITE_RECURSIVE, apsw.SQ
             apsw.SQLITE_SAVEPOINT}
 _FILTER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _PARAM_DECL = re.compile(r"^--\s*:(\w+)\s*=\s*(\S+)", re.MULTILINE)
+_STREAM_FILTER = re.compile(r"^--\s*stream\s*:\s*true\s*$", re.MULTILINE)
 READ_ONLY_HINT = "analyst SQL is read-only; change the database with the make targets (load, labels, features …)"
 
 
@@ -103,9 +104,13 @@ def set_time_limit(conn: apsw.Connection, seconds: float | None) -> None:
     conn.exec_trace = lambda cursor, sql, bindings: limit.reset()
 
 
-def run_query(db: str | Path, query: str, *, params: dict | None = None, timeout: float | None = None) -> str:
-    """The result of ``query`` (named parameters from ``params``) formatted as a text table."""
+def run_query(db: str | Path, query: str, *, params: dict | None = None, timeout: float | None = None,
+              prepare=None) -> str:
+    """The result of ``query`` (named parameters from ``params``) formatted as a text table;
+    ``prepare(conn)`` runs first (e.g. to fill a stream filter's temp tables)."""
     conn = open_readonly(db, timeout)
+    if prepare is not None:
+        prepare(conn)
     authorizer.last_denied = None
     try:
         return apsw.ext.format_query_table(conn, query, params or {}, null="NULL", text_width=120)
@@ -173,7 +178,11 @@ def run_filter(db: str | Path, name: str, params: dict[str, str] | None = None, 
         takes = ", ".join(f"{k} (default {v})" for k, v in defaults.items()) or "no parameters"
         raise UserError(f"filter {name} has no parameter {unknown[0]!r}: it takes {takes}")
     values = {k: typed(v) for k, v in {**defaults, **(params or {})}.items()}
-    return run_query(db, sql, params=values, timeout=timeout)
+    prepare = None
+    if _STREAM_FILTER.search(sql):  # a stream filter reads the batch's temp tables: all objects here
+        from filters.run import all_objects_as_batch
+        prepare = all_objects_as_batch
+    return run_query(db, sql, params=values, timeout=timeout, prepare=prepare)
 
 
 class ReadOnlyShell(apsw.shell.Shell):

@@ -241,6 +241,19 @@ def engine(db_path: str | Path, **options) -> Engine:
     return _ENGINES[key]
 
 
+def all_objects_as_batch(conn) -> None:
+    """On an analyst connection: the batch tables with every object in ``batchObjects`` (no alerts),
+    so a stream filter also runs as a saved selection (``make sql FILTER=name``)."""
+    saved, conn.authorizer = conn.authorizer, None
+    try:
+        with conn:
+            conn.execute(render("filtering/batch_tables.sql"))
+            conn.execute(render("filtering/all_objects_as_batch.sql"))
+            conn.execute(render("filtering/fill_phot_keys.sql"))
+    finally:
+        conn.authorizer = saved
+
+
 def queue_batch(conn, touched: list[int], batch: dict, now: str) -> None:
     """In the stream's batch transaction: note that the filters must still run on this batch."""
     conn.execute(render("filtering/queue_batch.sql"), {
