@@ -180,7 +180,7 @@ def run_filter(db: str | Path, name: str, params: dict[str, str] | None = None, 
     values = {k: typed(v) for k, v in {**defaults, **(params or {})}.items()}
     prepare = None
     if _STREAM_FILTER.search(sql):  # a stream filter reads the batch's temp tables: all objects here
-        from filters.run import all_objects_as_batch
+        from minibroker.filters.run import all_objects_as_batch
         prepare = all_objects_as_batch
     return run_query(db, sql, params=values, timeout=timeout, prepare=prepare)
 
