@@ -133,6 +133,7 @@ EXTRA_COMMANDS: list[tuple[str, str, str]] = [
     ("gp", "gp.cli", "Gaussian-process interpolation of each object-band into lcGP, with GP features in lcGPFeats"),
     ("plot", "report.cli_plot", "plot one object's multiband light curve (optionally with its GP) as a PNG"),
     ("report", "report.cli_report", "write a static HTML report: anomaly gallery, confusion matrix, feature plots, tables"),
+    ("serve", "portal.server", "the web portal (datasette) on 127.0.0.1: object pages, lists, filters as forms, models, SQL"),
 ]
 
 
