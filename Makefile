@@ -1,7 +1,7 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES, PORT.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -27,11 +27,12 @@ OUT     ?= out
 SEED    ?= 42
 SIZES   ?= 1000,10000,100000
 REPEATS ?= 3
+PORT    ?= 8001
 
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report serve bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,7 +40,7 @@ help: ## list the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,portal]'
 	@touch $@
 
 venv: $(VENV)/.installed ## create .venv and install MiniBroker with its dependencies
@@ -85,6 +86,9 @@ plot: $(VENV)/.installed ## plot one light curve from rawPhot: make plot OBJ=nam
 
 report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [TOP=10]
 	$(MB) report --db "$(DB)" $(dataset_opt) --out "$(OUT)" --top $(TOP)
+
+serve: $(VENV)/.installed ## the web portal on 127.0.0.1: make serve [DB=broker.db] [PORT=8001] [TIMEOUT=seconds]
+	$(MB) serve --db "$(DB)" --port $(PORT) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -36,7 +36,7 @@ def write_odd_files(directory: Path) -> list[Path]:
             for k, a in enumerate(t)]
     rows.insert(10, ("60010.5", "q", "12.0", "1.0"))
     rows.insert(20, ("60020.5", "g", "12.0", "0"))
-    write_lc(directory / "ODD_PERIODIC.dat", rows, headers={"ID": "ODD_PERIODIC", "period": PERIOD})
+    write_lc(directory / "ODD_PERIODIC.dat", rows, headers={"ID": "ODD_PERIODIC", "type": "Periodic", "label": 7, "period": PERIOD})
     flat = [(f"{a:.5f}", "r", f"{20 + rng.normal(0, 2):.4f}", "2.0") for a in t[:30]]
     write_lc(directory / "ODD_FLAT.dat", flat, headers={"ID": "ODD_FLAT"})
     return sorted(directory.glob("*.dat"))

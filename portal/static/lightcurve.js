@@ -67,7 +67,7 @@
     if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
     var inX = function (x) { return x >= x0 && x <= x1; };
     var ys = [];
-    pts.forEach(function (q) { if (inX(q.x)) ys.push(q.y - q.e, q.y + q.e); });
+    pts.forEach(function (q) { if (inX(q.x)) ys.push(q.y); });   // values set the range; long error bars are clipped
     gp.forEach(function (q) { if (inX(q.x)) ys.push(q.y); });
     var y0 = ys.length ? Math.min.apply(null, ys) : 0, y1 = ys.length ? Math.max.apply(null, ys) : 1;
     if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
