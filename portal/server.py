@@ -71,6 +71,13 @@ def add_arguments(sp) -> None:
 def run(args) -> int:
     import uvicorn
 
+    from broker import datasets
+
+    conn = connect(args.db, readonly=True)
+    try:
+        datasets.require(conn, None, args.db)   # an empty database: say so rather than serve nothing
+    finally:
+        conn.close()
     ds = make_app(args.db, timeout=args.timeout)
     print(f"MiniBroker portal on http://{args.host}:{args.port}/ (read-only view of {args.db}; Ctrl-C stops it)",
           flush=True)
