@@ -57,6 +57,10 @@ LISTS = {
                       "facets": ["dataset", "predicted"]},
     "anomalyRanking": {"title": "Anomaly ranking", "sort_desc": "score", "facets": ["dataset", "predicted"]},
     "objectPredictions": {"title": "Predictions of every run", "facets": ["dataset", "model", "predicted", "trueLabel"]},
+    # made by the stream later: facets on whichever of these columns they have
+    "alerts": {"title": "Latest alerts", "facets": ["dataset", "topic", "predicted"]},
+    "filterMatches": {"title": "Filter matches", "facets": ["filter", "filterName", "dataset"]},
+    "watchlistHits": {"title": "Watchlist hits", "facets": ["watchlist", "dataset"]},
 }
 
 
