@@ -54,12 +54,13 @@ NAV = (
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    if database != DB_NAME or table not in LINKED_TABLES or value is None:
+    if database != DB_NAME or value is None:
         return None
     keys = row.keys() if hasattr(row, "keys") else []
-    if column == "name" and "dataset" in keys:
+    # a name beside its dataset is an object, in lists, saved selections and free SQL alike
+    if column == "name" and "dataset" in keys and (table is None or table in LINKED_TABLES):
         return Markup(f'<a href="{escape(object_url(row["dataset"], value))}">{escape(value)}</a>')
-    if column in CLASS_COLUMNS and isinstance(value, int):
+    if table in LINKED_TABLES and column in CLASS_COLUMNS and isinstance(value, int):
         return objectdata.class_label(value, objectdata.cached_class_names())
     return None
 

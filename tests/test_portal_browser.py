@@ -163,6 +163,7 @@ def test_filter_form_returns_the_expected_objects(page, portal_db):
     names = page.locator("table.rows-and-columns td.col-name").all_inner_texts()
     assert set(names) == expected
     assert "minAmp=3" in page.url
+    assert page.locator("table.rows-and-columns td.col-name a").count() == len(names)   # rows link to object pages
 
 
 def test_free_sql_runs_minibroker_functions(page, portal_db):
