@@ -93,6 +93,7 @@ serve: $(VENV)/.installed ## the web portal on 127.0.0.1: make serve [DB=broker.
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench --sizes $(SIZES) --repeats $(REPEATS) --out bench/
+	$(BIN)/python -m portal.bench --db bench/cache/portal-100000.db --out bench/portal.md
 
 clean: ## remove the virtual environment and caches (databases are kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -69,6 +69,7 @@ def render_cell(row, value, column, table, database, datasette):
 def register_routes(datasette):
     return [
         (r"^/$", home),
+        (r"^/objects/(?P<dataset>[^/]+)/(?P<name>[^/]+)/percentiles\.json$", object_percentiles),
         (r"^/objects/(?P<dataset>[^/]+)/(?P<name>[^/]+?)(?P<fmt>\.json|\.csv)?$", object_page),
         (r"^/objects/?$", find_objects),
         (r"^/models/?$", models),
@@ -104,9 +105,17 @@ async def find_objects(datasette, request):
     }, request=request))
 
 
+async def object_percentiles(datasette, request):
+    v = request.url_vars
+    pct = await objectdata.load_percentiles(_db(datasette), v["dataset"], v["name"])
+    if pct is None:
+        return Response.json({"error": f"no object {v['name']} in dataset {v['dataset']}"}, status=404)
+    return Response.json(pct)
+
+
 async def object_page(datasette, request):
     v = request.url_vars
-    data = await objectdata.load(_db(datasette), v["dataset"], v["name"])
+    data = await objectdata.load(_db(datasette), v["dataset"], v["name"], with_percentiles=v.get("fmt") == ".json")
     if data is None:
         return Response.html(await datasette.render_template("portal_object_404.html", {
             "dataset": v["dataset"], "name": v["name"], "nav": NAV,
@@ -127,6 +136,7 @@ async def object_page(datasette, request):
         **data, "plot_json": Markup(json.dumps(plot).replace("</", "<\\/")), "nav": NAV, "db_name": DB_NAME,
         "json_url": object_url(o["dataset"], o["name"], ".json"),
         "csv_url": object_url(o["dataset"], o["name"], ".csv"),
+        "percentiles_url": object_url(o["dataset"], o["name"], "/percentiles.json"),
     }, request=request))
 
 

@@ -68,6 +68,11 @@ def test_object_page_draws_every_measurement_and_the_gp(page, portal_db):
     assert points(page) == n > 0
     assert {b: points(page, b) for b in per_band} == per_band
     assert page.locator("#lc-plot svg polyline.gp-mean").count() == len(per_band)   # make gp fitted each band
+    # the percentiles within the class arrive after the page (one fetch), as the JSON download has them
+    page.wait_for_selector("#feature-table[data-percentiles-loaded]")
+    shown = float(page.locator('#feature-table td.pct[data-feature="gAmp"]').inner_text())
+    from_json = page.request.get(page.base + "/objects/train/FAKE010.json").json()
+    assert shown == next(f["percentile"] for f in from_json["features"] if f["feature"] == "gAmp")
     assert page.errors == []
     # everything came from the portal itself: no CDN, works offline
     assert page.requests and all(u.startswith(page.base) for u in page.requests)
