@@ -10,6 +10,7 @@ from pathlib import Path
 
 from broker.db import connect
 from broker.errors import UserError
+from broker.sqlfiles import render
 from portal import DB_NAME, STATIC_DIR, TEMPLATES_DIR, metadata
 
 DEFAULT_PORT = 8001
@@ -20,8 +21,8 @@ def tables_and_columns(db: Path) -> dict[str, list[str]]:
     """Checked the way every reader is (the file is SQLite, has the schema), then its columns."""
     conn = connect(db, readonly=True)
     try:
-        names = [r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")]
-        return {n: [c[1] for c in conn.execute("select * from pragma_table_info(?)", (n,))] for n in names}
+        names = [r[0] for r in conn.execute(render("queries/portal/tables.sql"))]
+        return {n: [c for c, in conn.execute(render("queries/portal/table_columns.sql"), {"table": n})] for n in names}
     finally:
         conn.close()
 

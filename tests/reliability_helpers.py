@@ -105,7 +105,7 @@ def check_consistent(conn) -> None:
 
 # ---------------------------------------------------------------- SQL built by string formatting
 
-SHIPPED_PACKAGES = ("broker", "loader", "udf", "model", "gp", "report", "sim", "bench")
+SHIPPED_PACKAGES = ("broker", "loader", "udf", "model", "gp", "report", "sim", "bench", "portal")
 _SQL = re.compile(
     r"\bselect\b[\s\S]*\bfrom\b|\binsert\s+(or\s+\w+\s+)?into\b|\breplace\s+into\b|\bupdate\s+\S+\s+set\b"
     r"|\bdelete\s+from\b|\bcreate\s+(temp\s+|temporary\s+|unique\s+|virtual\s+)?(table|view|index|trigger)\b"
