@@ -54,22 +54,19 @@ async def schema(db) -> dict[str, list[str]]:
     return {n: await db.table_columns(n) for n in names}
 
 
-_class_names: dict = {"at": -1e9, "names": {}}
+_class_names: dict[str, tuple[float, dict]] = {}   # database path -> (when read, label -> name)
 
 
 async def class_names(db) -> dict[int, str]:
     """label -> name, from the #type: headers of labelled objects (the most frequent name of each
     label); read again after ``CLASS_NAME_TTL`` seconds."""
-    if time.monotonic() - _class_names["at"] > CLASS_NAME_TTL:
-        names: dict[int, str] = {}
+    at, names = _class_names.get(db.path, (-1e9, {}))
+    if time.monotonic() - at > CLASS_NAME_TTL:
+        names = {}
         for r in await rows(db, q("class_names.sql")):
             names.setdefault(r["label"], r["name"])   # ordered by count within a label
-        _class_names.update(at=time.monotonic(), names=names)
-    return _class_names["names"]
-
-
-def cached_class_names() -> dict[int, str]:
-    return _class_names["names"]
+        _class_names[db.path] = (time.monotonic(), names)
+    return names
 
 
 def class_label(label, names: dict) -> str | None:

@@ -61,7 +61,9 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "name" and "dataset" in keys and (table is None or table in LINKED_TABLES):
         return Markup(f'<a href="{escape(object_url(row["dataset"], value))}">{escape(value)}</a>')
     if table in LINKED_TABLES and column in CLASS_COLUMNS and isinstance(value, int):
-        return objectdata.class_label(value, objectdata.cached_class_names())
+        async def with_name():   # the class names are read once a minute, not per cell
+            return objectdata.class_label(value, await objectdata.class_names(datasette.get_database(DB_NAME)))
+        return with_name
     return None
 
 

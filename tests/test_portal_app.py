@@ -78,6 +78,12 @@ def test_class_names_come_from_type_headers(app):
     assert "7 Periodic" in get(app, "/objects/odd/ODD_PERIODIC").text
 
 
+def test_list_cells_show_class_names_and_link_names(portal_db):
+    page = get(make_app(portal_db), f"/{DB_NAME}/objectFeatures?name=ODD_PERIODIC").text
+    assert "7 Periodic" in page
+    assert 'href="/objects/odd/ODD_PERIODIC"' in page
+
+
 def test_unknown_object_is_404_in_every_format(app):
     for suffix in ("", ".json", ".csv"):
         r = get(app, f"/objects/train/NOPE{suffix}")
