@@ -24,12 +24,14 @@ PLANNED = ("object.sql", "headers.sql", "photometry.sql", "rejects.sql", "gp.sql
 
 
 PAGES = ("/objects/one/BIG1000", "/objects/big/BIG000001", "/objects/one/BIG1000/percentiles.json",
-         "/objects/one/BIG1000.json")
+         "/objects/one/BIG1000.json", "/minibroker/candidateList", "/minibroker/anomalyRanking")
 NOTES = {
     "/objects/one/BIG1000": "the HTML page",
     "/objects/big/BIG000001": "the HTML page",
     "/objects/one/BIG1000/percentiles.json": "fetched by the page after it renders: scans the object's class",
     "/objects/one/BIG1000.json": "the download: everything, percentiles included",
+    "/minibroker/candidateList": "a list: first 50 of 98,000 by probability, count, facets by dataset and class",
+    "/minibroker/anomalyRanking": "a list: first 50 of 98,000 by anomaly score, count, facets",
 }
 
 
@@ -128,10 +130,10 @@ def main(argv=None) -> int:
     n_obj, = conn.execute("select count(*) from objects").fetchone()
     n_big, = conn.execute("select count(*) from rawPhot join objects using (objId) where name = 'BIG1000'").fetchone()
     conn.close()
-    lines = [f"## Portal: object page, server-side ({n_obj:,} objects in the database)", "",
+    lines = [f"## Portal pages, server-side ({n_obj:,} objects in the database)", "",
              "| request | measurements | median ms | slowest ms | what |", "|---|---:|---:|---:|---|"]
     for path, secs in measure(args.db, args.repeats).items():
-        n = n_big if "BIG1000" in path else 24
+        n = n_big if "BIG1000" in path else 24 if "BIG0" in path else ""
         lines.append(f"| `{path}` | {n} | {1000 * statistics.median(secs):.1f} | {1000 * max(secs):.1f} | {NOTES[path]} |")
     lines += ["", f"Through datasette's in-process client (no network), {args.repeats} requests each after one to warm up; "
               "the class has ~1/3 of the objects.", "", "Query plans (each searches by an index):", ""]
