@@ -38,6 +38,24 @@ def extra_css_urls(template, database, table, columns, view_name, request, datas
 
 
 @hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    """List pages with class columns: the class names, for facets.js to label the facet values."""
+    if database != DB_NAME or table not in LINKED_TABLES or not CLASS_COLUMNS & set(columns or ()):
+        return None
+
+    async def names():
+        known = await objectdata.class_names(datasette.get_database(DB_NAME))
+        payload = json.dumps({str(k): v for k, v in known.items()}).replace("</", "<\\/")
+        return f"portalLabelFacets({payload});"
+    return names
+
+
+@hookimpl
+def extra_js_urls(template, database, table, columns, view_name, request, datasette):
+    return ["/portal-static/facets.js"] if database == DB_NAME and table in LINKED_TABLES else []
+
+
+@hookimpl
 def menu_links(datasette, actor, request):
     return [{"href": href, "label": label} for href, label in NAV]
 

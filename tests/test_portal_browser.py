@@ -237,3 +237,10 @@ def test_column_descriptions_give_units(page):
     page.goto(page.base + "/minibroker/rawPhot")
     text = page.locator("body").inner_text()
     assert "MJD" in text and "zero point 27.5" in text
+
+
+def test_class_facets_show_class_names(page):
+    page.goto(page.base + "/minibroker/objectFeatures?_facet=label")
+    facet = page.locator(".facet-info[data-column='label']")
+    assert "7 Periodic" in facet.inner_text()   # the #type: name of label 7 beside the number
+    assert page.errors == []
