@@ -3,7 +3,7 @@
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
 # (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
 # NAMES and SIM (make classnames), SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS,
-# KAFKA_PORT (make kafka-start).
+# KAFKA_PORT (make kafka-start), PORT (make serve).
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -36,6 +36,7 @@ NAME    ?=
 CSV     ?=
 FROM    ?=
 TO      ?=
+PORT    ?= 8001
 
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 SOURCE  ?=
@@ -43,7 +44,7 @@ FOLLOW  ?=
 ALERTS  ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report bench clean watchlist filters backtest
+.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,7 +52,7 @@ help: ## list the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,portal]'
 	@touch $@
 
 venv: $(VENV)/.installed ## create .venv and install MiniBroker with its dependencies
@@ -117,10 +118,13 @@ plot: $(VENV)/.installed ## plot one light curve from rawPhot: make plot OBJ=nam
 report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [TOP=10]
 	$(MB) report --db "$(DB)" $(dataset_opt) --out "$(OUT)" --top $(TOP)
 
+serve: $(VENV)/.installed ## the web portal on 127.0.0.1: make serve [DB=broker.db] [PORT=8001] [TIMEOUT=seconds]
+	$(MB) serve --db "$(DB)" --port $(PORT) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench --sizes $(SIZES) --repeats $(REPEATS) --out bench/
-	$(BIN)/python -m filters.bench --out bench/filters_results.md
+	$(BIN)/python -m minibroker.filters.bench --out bench/filters_results.md
 
 watchlist: $(VENV)/.installed ## load a watchlist: make watchlist NAME=name CSV=file (name,ra,dec,radius arcsec)
 	@test -n "$(NAME)" -a -n "$(CSV)" || { echo "make watchlist: give NAME=watchlist CSV=file.csv" >&2; exit 2; }
@@ -132,6 +136,7 @@ filters: $(VENV)/.installed ## run every stream filter once over the DB's object
 backtest: $(VENV)/.installed ## replay a stream filter night by night: make backtest FILTER=name [FROM=mjd TO=mjd]
 	@test -n "$(FILTER)" || { echo "make backtest: give FILTER=name of sql/filters/NAME.sql" >&2; exit 2; }
 	$(MB) backtest --db "$(DB)" --filter "$(FILTER)" $(dataset_opt) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(BIN)/python -m minibroker.portal.bench --db bench/cache/portal-100000.db --out bench/portal.md
 
 clean: ## remove the virtual environment and caches (databases are kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -248,7 +248,7 @@ REVIEWED = {
 
 
 def test_no_sql_is_built_by_string_formatting_in_shipped_code():
-    """The rule: in the shipped packages (broker, loader, udf, model, gp, report, sim, bench) SQL text
+    """The rule: in the shipped packages (broker, loader, udf, model, gp, report, sim, bench, portal) SQL text
     comes from sql/ files or plain literals, values are bound parameters; Jinja templates in sql/ lay
     out identifiers from fixed lists. tests/ may build SQL over identifiers (table dumps) and is not
     scanned. An f-string, .format(), % or + that produces SQL fails here unless listed in REVIEWED."""

@@ -17,7 +17,7 @@ import apsw
 import apsw.ext
 import apsw.shell
 
-from minibroker.core.sqlfiles import SQL_DIR
+from minibroker.core.sqlfiles import SQL_DIR, render
 from minibroker.database import connect
 from minibroker.core.errors import UserError
 
@@ -180,9 +180,21 @@ def run_filter(db: str | Path, name: str, params: dict[str, str] | None = None, 
     values = {k: typed(v) for k, v in {**defaults, **(params or {})}.items()}
     prepare = None
     if _STREAM_FILTER.search(sql):  # a stream filter reads the batch's temp tables: all objects here
-        from minibroker.filters.run import all_objects_as_batch
         prepare = all_objects_as_batch
     return run_query(db, sql, params=values, timeout=timeout, prepare=prepare)
+
+
+def all_objects_as_batch(conn) -> None:
+    """On an analyst connection: the batch tables with every object in ``batchObjects`` (no alerts),
+    so a stream filter also runs as a saved selection (``make sql FILTER=name``)."""
+    saved, conn.authorizer = conn.authorizer, None
+    try:
+        with conn:
+            conn.execute(render("filtering/batch_tables.sql"))
+            conn.execute(render("filtering/all_objects_as_batch.sql"))
+            conn.execute(render("filtering/fill_phot_keys.sql"))
+    finally:
+        conn.authorizer = saved
 
 
 class ReadOnlyShell(apsw.shell.Shell):

@@ -22,7 +22,7 @@ from pathlib import Path
 import apsw
 
 from minibroker.core.db import immediate
-from minibroker.core.migrations import utc_now
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 
 SCHEMA_PATH = Path(__file__).with_name("alert.avsc")

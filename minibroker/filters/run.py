@@ -28,7 +28,7 @@ import orjson
 from minibroker.analyst.sql import FILTERS_DIR, authorizer, open_readonly, set_time_limit
 from minibroker.core.db import immediate
 from minibroker.database import connect
-from minibroker.core.migrations import utc_now
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 from minibroker.filters import deliver, watchlist
 from minibroker.filters.spec import FilterDir, FilterError, FilterSpec, validate
@@ -239,19 +239,6 @@ def engine(db_path: str | Path, **options) -> Engine:
             options.setdefault("deliveries_dir", Path(os.environ["MINIBROKER_DELIVERIES"]))
         _ENGINES[key] = Engine(db_path, **options)
     return _ENGINES[key]
-
-
-def all_objects_as_batch(conn) -> None:
-    """On an analyst connection: the batch tables with every object in ``batchObjects`` (no alerts),
-    so a stream filter also runs as a saved selection (``make sql FILTER=name``)."""
-    saved, conn.authorizer = conn.authorizer, None
-    try:
-        with conn:
-            conn.execute(render("filtering/batch_tables.sql"))
-            conn.execute(render("filtering/all_objects_as_batch.sql"))
-            conn.execute(render("filtering/fill_phot_keys.sql"))
-    finally:
-        conn.authorizer = saved
 
 
 def queue_batch(conn, touched: list[int], batch: dict, now: str) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from minibroker.core.db import immediate
 from minibroker.core.errors import UserError
-from minibroker.core.migrations import utc_now
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 
 ZONE_DEG = 0.05            # 3 arcmin zones

@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from minibroker.core.migrations import utc_now
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 from minibroker.stream.decode import Decoded, decode_file
 

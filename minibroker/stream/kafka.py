@@ -20,7 +20,7 @@ import os
 import time
 
 from minibroker.core.errors import UserError
-from minibroker.core.migrations import utc_now
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 from minibroker.stream.decode import Decoded, decode_messages
 from minibroker.stream.store import Position, store_batch

@@ -15,7 +15,7 @@ import numpy as np
 
 from minibroker.core.db import immediate
 from minibroker.features.pipeline import compute_chunk, store_chunk
-from minibroker.core.migrations import utc_now
+from minibroker.core.clock import utc_now
 from minibroker.core.sqlfiles import render
 from minibroker.stream.decode import Decoded
 

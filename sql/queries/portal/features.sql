@@ -1,0 +1,4 @@
+-- the object's moment features
+select *
+from lcFeats
+where objId = :objId
