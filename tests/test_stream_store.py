@@ -44,7 +44,8 @@ def test_package_samples_through_the_command(tmp_path):
     with closing(connect(db)) as conn:
         # every sample packet is the same detection (one diaSourceId): stored once, the rest replays
         assert conn.execute("select count(*), min(schemaVersion) from alerts").fetchone() == (1, "3.0")
-        assert conn.execute("select name, ra from objects").fetchall() == [("281323062375219201", 351.570546978)]
+        assert conn.execute("select o.name, d.ra from objects o join diaObjects d using (objId)").fetchall() == [
+            ("281323062375219201", 351.570546978)]
         assert conn.execute("select status, count(*) from streamFiles group by status").fetchall() == [
             ("done", len(schemas.versions())), ("failed", 1)]
         before = dump_by_name(conn)
