@@ -16,6 +16,7 @@ visits are timed:
 from __future__ import annotations
 
 import re
+import resource
 import time
 from pathlib import Path
 
@@ -66,11 +67,11 @@ def fastavro_decode(path: Path) -> dict:
     """The ceiling: every record of the file decoded by fastavro into dicts, one process."""
     import fastavro
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with open(path, "rb") as fh:
         n = sum(1 for _ in fastavro.reader(fh))
-    seconds = time.perf_counter() - start
-    return {"alerts": n, "seconds": seconds, "rate": n / seconds}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"alerts": n, "seconds": seconds, "rate": n / seconds, "cpu_seconds": cpu, "cpu_rate": n / cpu}
 
 
 _LINE = re.compile(r": (\d+) alerts.*in ([\d.]+) s \(([\d,]+) alerts/s, latency ([\d.]+) s\)")
@@ -80,13 +81,17 @@ def stream_file(db: Path, directory: Path, jobs: int | None) -> dict:
     argv = [minibroker_exe(), "stream", "--db", str(db), "--dataset", "bench", str(directory)]
     if jobs is not None:
         argv[2:2] = ["--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = proc.run(argv, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its worker processes
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     m = _LINE.search(r.stdout)
     if not m:
         raise RuntimeError(f"no batch line in: {r.stdout[-500:]} {r.stderr[-500:]}")
     alerts, seconds, latency = int(m.group(1)), float(m.group(2)), float(m.group(4))
     return {"alerts": alerts, "batch_seconds": seconds, "process_seconds": r.seconds, "latency": latency,
             "rate": alerts / r.seconds, "batch_rate": alerts / seconds, "main_peak_mib": r.main_peak_mib,
+            "cpu_seconds": cpu, "cpu_rate": alerts / cpu,
             "line": m.group(0)}
 
 

@@ -57,8 +57,8 @@ def merge_files(files: list[Path], out: Path, reverse: bool = False) -> Path:
 
 # test code: identifiers come from sqlite_schema (see test_no_sql_formatting)
 STREAM_TABLES = {
-    "objects": "select dataset, name, ra, dec from objects",
-    "diaObjects": "select o.name, d.diaObjectId, d.positionMjd from diaObjects d join objects o using (objId)",
+    "objects": "select dataset, name, fileId from objects",
+    "diaObjects": "select o.name, d.diaObjectId, d.ra, d.dec, d.positionMjd from diaObjects d join objects o using (objId)",
     "alerts": ("select a.diaSourceId, o.name, a.diaObjectId, a.ssObjectId, a.visit, a.t, a.band, a.schemaVersion,"
                " a.dataset, a.nPrvSources, a.nPrvForced"
                " from alerts a left join objects o using (objId)"),

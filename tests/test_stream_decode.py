@@ -1,7 +1,6 @@
 """Decoding real alert packets: the sample alerts lsst-alert-packet ships for every schema version,
 in container files and in the Confluent wire format, and simulated alerts valid per the package."""
 
-import io
 import struct
 
 import fastavro

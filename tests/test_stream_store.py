@@ -44,7 +44,8 @@ def test_package_samples_through_the_command(tmp_path):
     with closing(connect(db)) as conn:
         # every sample packet is the same detection (one diaSourceId): stored once, the rest replays
         assert conn.execute("select count(*), min(schemaVersion) from alerts").fetchone() == (1, "3.0")
-        assert conn.execute("select name, ra from objects").fetchall() == [("281323062375219201", 351.570546978)]
+        assert conn.execute("select o.name, d.ra from objects o join diaObjects d using (objId)").fetchall() == [
+            ("281323062375219201", 351.570546978)]
         assert conn.execute("select status, count(*) from streamFiles group by status").fetchall() == [
             ("done", len(schemas.versions())), ("failed", 1)]
         before = dump_by_name(conn)
@@ -158,3 +159,26 @@ def test_classified_as_they_arrive_with_history(tmp_path, nights):
     report = predict(conn, "alerts")  # the batch command on the same features gives the same classes
     assert report.n_objects == n_objects
     assert dict(conn.execute("select objId, label from predictions").fetchall()) == streamed
+
+
+def test_decoding_against_the_database_drops_the_history_it_holds(tmp_path, nights):
+    """Memory follows what is new, not the history length: with the database, the decoder returns
+    only measurements not stored yet, and storing that gives the same tables."""
+    from minibroker.stream.decode import decode_file
+
+    files = sorted(nights.glob("*.avro"))
+    conn, _ = stream_dir(tmp_path / "d.db", nights)
+    for f in files[-5:]:
+        again = decode_file(str(f), db=conn)
+        assert again.sources == [] and again.forced == [] and len(again.alerts) == len(decode_file(str(f)).alerts)
+    # split: all but the last file stored, then the last decoded against the database
+    part = tmp_path / "part"
+    part.mkdir()
+    for f in files[:-1]:
+        shutil.copy(f, part / f.name)
+    conn2, _ = stream_dir(tmp_path / "p.db", part)
+    full = decode_file(str(files[-1]))
+    lean = decode_file(str(files[-1]), db=conn2)
+    stored = {r[0] for r in conn2.execute("select diaSourceId from diaSources")}
+    assert sorted(lean.sources) == sorted(s for s in full.sources if s[0] not in stored)
+    assert len(lean.sources) < len(full.sources)

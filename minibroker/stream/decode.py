@@ -49,9 +49,51 @@ class Decoded:
         self.version = self.version or other.version
 
 
-def decode_file(path: str, part: int = 0, parts: int = 1) -> Decoded:
-    """The alerts of blocks ``part::parts`` of a container file."""
+FILTER_EVERY = 2000  # alerts decoded between two look-ups of what the database already holds
+
+
+def drop_stored(out: Decoded, db, start: tuple[int, int] = (0, 0)) -> None:
+    """Drop from ``out.sources[start[0]:]`` and ``out.forced[start[1]:]`` the measurements the
+    database ``db`` (a connection or a path) already holds: the histories of alerts repeat what earlier
+    alerts brought, and keeping them would make memory grow with the history length. Those it keeps
+    may still be stored meanwhile: the store skips them again (store_batch.sql)."""
+    if db is None:
+        return
+    import json
+
+    from minibroker.core.sqlfiles import render
+
+    conn = _reader(db)
+    for attr, query, first in (("sources", "stream/stored_sources.sql", start[0]),
+                               ("forced", "stream/stored_forced.sql", start[1])):
+        rows = getattr(out, attr)
+        tail = rows[first:]
+        if not tail:
+            continue
+        stored = {r[0] for r in conn.execute(render(query), {"ids": json.dumps([r[0] for r in tail])})}
+        if stored:
+            rows[first:] = [r for r in tail if r[0] not in stored]
+
+
+_readers: dict = {}
+
+
+def _reader(db):
+    if not isinstance(db, (str, bytes)) and hasattr(db, "execute"):
+        return db
+    conn = _readers.get(db)
+    if conn is None:
+        from minibroker.database import connect
+
+        conn = _readers[db] = connect(db, readonly=True)
+    return conn
+
+
+def decode_file(path: str, part: int = 0, parts: int = 1, db=None) -> Decoded:
+    """The alerts of blocks ``part::parts`` of a container file (with ``db``: without the
+    measurements that database holds already)."""
     out = Decoded()
+    mark, since = (0, 0), 0
     try:
         with open(path, "rb") as fh:
             reader = fastavro.block_reader(fh)
@@ -67,7 +109,12 @@ def decode_file(path: str, part: int = 0, parts: int = 1) -> Decoded:
                 if i % parts == part:
                     for k, record in enumerate(block):
                         _add(out, record, version, item + k, None, None)
+                    since += block.num_records
+                    if since >= FILTER_EVERY:
+                        drop_stored(out, db, mark)
+                        mark, since = (len(out.sources), len(out.forced)), 0
                 item += block.num_records
+            drop_stored(out, db, mark)
     except (ValueError, EOFError, OSError, StopIteration, struct.error, IndexError, TypeError) as exc:
         out.error = f"not a valid Avro container file of alerts: {type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - fastavro raises assorted errors on damaged input
@@ -80,10 +127,16 @@ def decode_file_task(task: tuple[str, int, int]) -> Decoded:
     return decode_file(*task)
 
 
-def decode_messages(messages: list[tuple[int, int, bytes]], base: int = 0) -> Decoded:
+def decode_messages(messages: list[tuple[int, int, bytes]], base: int = 0, db=None) -> Decoded:
     """Kafka messages ``(partition, offset, value)`` in the Confluent wire format; the i-th is item
-    ``base + i`` of its batch."""
+    ``base + i`` of its batch (with ``db``: without the measurements that database holds already)."""
     out = Decoded()
+    _decode_messages(out, messages, base)
+    drop_stored(out, db)
+    return out
+
+
+def _decode_messages(out: Decoded, messages, base: int) -> None:
     for item, (partition, offset, value) in enumerate(messages, base):
         if value is None or len(value) < 5 or value[0] != 0:
             out.failures.append((item, partition, offset, None,
@@ -107,7 +160,6 @@ def decode_messages(messages: list[tuple[int, int, bytes]], base: int = 0) -> De
                                  f"does not decode with schema {version.text}: {type(exc).__name__}: {exc}"))
             continue
         _add(out, record, version, item, partition, offset)
-    return out
 
 
 def encode_message(record: dict, version: schemas.Version | None = None) -> bytes:

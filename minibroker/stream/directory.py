@@ -29,14 +29,16 @@ def pending_files(conn, directory: str | Path, dataset: str) -> list[str]:
     return [str(directory / n) for n in names if n not in done]
 
 
-def decode_path(path: str, jobs: int) -> Decoded:
+def decode_path(path: str, jobs: int, conn=None) -> Decoded:
+    """The alerts of a file, without the measurements the database of ``conn`` holds already."""
     size = os.path.getsize(path)
-    if jobs <= 1 or size < PARALLEL_MIN_BYTES:
-        return decode_file(path)
+    if jobs <= 1 or size < PARALLEL_MIN_BYTES or (conn is not None and not conn.filename):
+        return decode_file(path, db=conn)
     from minibroker.core.workers import get_pool
 
+    db = conn.filename if conn is not None else None
     out = Decoded()
-    for part in get_pool(jobs).map(decode_file, [(path, k, jobs) for k in range(jobs)]):
+    for part in get_pool(jobs).map(decode_file, [(path, k, jobs, db) for k in range(jobs)]):
         out.extend(part)
     return out
 
@@ -64,7 +66,7 @@ def batches(conn, directory: str | Path, dataset: str, jobs: int, follow: bool =
         paths = pending_files(conn, directory, dataset)
         for path in paths:
             received, received_at = time.time(), utc_now()
-            decoded = decode_path(path, jobs)
+            decoded = decode_path(path, jobs, conn)
             yield path, received, received_at, decoded, file_row(path, dataset)
         if not follow or stop():
             return

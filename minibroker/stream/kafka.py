@@ -57,13 +57,15 @@ def stored_offsets(conn, topic: str) -> dict[int, int]:
     return dict(conn.execute(render("stream/offsets.sql"), {"topic": topic}).fetchall())
 
 
-def decode_batch(messages: list[tuple[int, int, bytes]], jobs: int) -> Decoded:
-    if jobs <= 1 or len(messages) < PARALLEL_MIN_MESSAGES:
-        return decode_messages(messages)
+def decode_batch(messages: list[tuple[int, int, bytes]], jobs: int, conn=None) -> Decoded:
+    """The messages decoded, without the measurements the database of ``conn`` holds already."""
+    if jobs <= 1 or len(messages) < PARALLEL_MIN_MESSAGES or (conn is not None and not conn.filename):
+        return decode_messages(messages, 0, conn)
     from minibroker.core.workers import get_pool
 
     size = -(-len(messages) // jobs)
-    tasks = [(messages[i:i + size], i) for i in range(0, len(messages), size)]
+    db = conn.filename if conn is not None else None
+    tasks = [(messages[i:i + size], i, db) for i in range(0, len(messages), size)]
     out = Decoded()
     for part in get_pool(jobs).map(decode_messages, tasks):
         out.extend(part)
@@ -116,7 +118,7 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
                 nexts: dict[int, int] = {}
                 for p, o, _ in good:
                     nexts[p] = max(nexts.get(p, 0), o + 1)
-                decoded = decode_batch(fresh, jobs)
+                decoded = decode_batch(fresh, jobs, conn)
                 first = {p: min(o for q, o, _ in good if q == p) for p in nexts}
                 name = topic + " " + ",".join(f"[{p}]{first[p]}-{nexts[p] - 1}" for p in sorted(nexts))
                 report = store_batch(conn, dataset, decoded, Position(url, topic=topic, offsets=nexts), received,

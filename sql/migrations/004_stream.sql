@@ -2,16 +2,14 @@
 -- measurements they carry, where each came from, and the stream's position in its source.
 -- Shipped migrations are never edited: add a new NNN_name.sql instead.
 
--- positions on the sky: alert objects take them from their packets (files may leave them null)
-alter table objects add column ra real;
-alter table objects add column dec real;
-
--- one row per alert object: the diaObjectId it stands for and what the stream knows of it.
--- ra/dec in objects are those of the diaObject in the alert with the latest midpointMjdTai
--- (positionMjd), so the order alerts arrive in does not matter.
+-- one row per alert object (objects.name is the diaObjectId as text): its position on the sky,
+-- that of the diaObject in the alert with the latest midpointMjdTai (positionMjd), so the order
+-- alerts arrive in does not matter. A table beside objects, not new columns: objects keeps its shape.
 create table diaObjects (
     objId       integer primary key references objects (objId) on delete cascade,
     diaObjectId integer not null,
+    ra          real,
+    dec         real,
     positionMjd real not null
 );
 

@@ -42,19 +42,10 @@ with latest as (
     join temp.objMap as m on m.diaObjectId = n.diaObjectId
     where n.ra is not null
 )
-update objects
-set ra = latest.ra, dec = latest.dec
-from latest
-join diaObjects as d on d.objId = latest.objId
-where latest.k = 1 and objects.objId = latest.objId and latest.t > d.positionMjd;
-
 update diaObjects
-set positionMjd = latest.t
-from (select m.objId, max(n.t) as t
-      from temp.newAlerts as n join temp.objMap as m on m.diaObjectId = n.diaObjectId
-      where n.ra is not null
-      group by m.objId) as latest
-where diaObjects.objId = latest.objId and latest.t > diaObjects.positionMjd;
+set ra = latest.ra, dec = latest.dec, positionMjd = latest.t
+from latest
+where latest.k = 1 and diaObjects.objId = latest.objId and latest.t > diaObjects.positionMjd;
 
 -- detections and forced measurements not stored yet, each once
 insert or ignore into temp.newSources
