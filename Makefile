@@ -9,7 +9,7 @@ BIN     := $(VENV)/bin
 MB      := $(BIN)/minibroker
 DB      ?= broker.db
 DATA    ?=
-DATASET ?= $(notdir $(patsubst %/,%,$(DATA)))
+DATASET ?=
 JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 LABELS  ?=
 Q       ?=
@@ -27,8 +27,17 @@ OUT     ?= out
 SEED    ?= 42
 SIZES   ?= 1000,10000,100000
 REPEATS ?= 3
+FORMAT  ?= table
+MEMORY  ?=
 
-dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
+# Text the user types (paths, SQL, names) reaches the commands exactly as typed, spaces, quotes and
+# $ included: make keeps the raw value (no $(...) expansion) and the recipes read it from the
+# environment ("$$Q"), never pasted into a shell command line.
+TEXT_VARS := DB DATA DATASET LABELS Q FILTER PARAMS OBJ OUT TIMEOUT FORMAT MEMORY
+$(foreach v,$(TEXT_VARS),$(eval override $(v) := $$(value $(v))))
+export $(TEXT_VARS)
+
+dataset_opt = $(if $(DATASET),--dataset "$$DATASET")
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean
@@ -45,46 +54,46 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed ## create .venv and install MiniBroker with its dependencies
 
 demo: $(VENV)/.installed ## the whole job on simulated data: simulate, load, features, train, predict, anomalies
-	$(MB) demo --out $(OUT) --seed $(SEED) --jobs $(JOBS)
+	$(MB) demo --out "$$OUT" --seed $(SEED) --jobs $(JOBS)
 
 test: $(VENV)/.installed ## run the test suite
 	$(BIN)/python -m pytest -q
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]
-	@test -n "$(DATA)" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
-	$(MB) load --db "$(DB)" --jobs $(JOBS) $(dataset_opt) "$(DATA)"
+	@test -n "$$DATA" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
+	$(MB) load --db "$$DB" --jobs $(JOBS) $(dataset_opt) "$$DATA"
 
 labels: $(VENV)/.installed ## load a name,label CSV: make labels LABELS=file.csv [DATASET=name]
-	@test -n "$(LABELS)" || { echo "make labels: give LABELS=file.csv with name,label columns" >&2; exit 2; }
-	$(MB) labels --db "$(DB)" $(dataset_opt) "$(LABELS)"
+	@test -n "$$LABELS" || { echo "make labels: give LABELS=file.csv with name,label columns" >&2; exit 2; }
+	$(MB) labels --db "$$DB" $(dataset_opt) "$$LABELS"
 
 features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them [JOBS=n]
-	$(MB) features --db "$(DB)" --jobs $(JOBS) $(dataset_opt)
+	$(MB) features --db "$$DB" --jobs $(JOBS) $(dataset_opt)
 
 sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
-	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(FILTER),--filter "$(FILTER)") $(foreach p,$(PARAMS),--param "$(p)") $(if $(Q),"$(Q)")
+	$(MB) sql --db "$$DB" --format "$$FORMAT" $(if $(MEMORY),--memory "$$MEMORY") $(if $(TIMEOUT),--timeout "$$TIMEOUT") $(if $(FILTER),--filter "$$FILTER") $(if $(PARAMS),--params "$$PARAMS") $(if $(Q),-- "$$Q")
 
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42
-	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS)
+	$(MB) simulate --n $(N) --out "$$OUT" --seed $(SEED) --jobs $(JOBS)
 
 train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURES=moments|gp]
-	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURES)
+	$(MB) train --db "$$DB" $(dataset_opt) --feature-set $(FEATURES)
 
 predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model (or RUN=runId)
-	$(MB) predict --db "$(DB)" $(dataset_opt) $(if $(RUN),--run-id $(RUN))
+	$(MB) predict --db "$$DB" $(dataset_opt) $(if $(RUN),--run-id $(RUN))
 
 anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest anomaly score
-	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP) --feature-set $(FEATURES)
+	$(MB) anomalies --db "$$DB" $(dataset_opt) --top $(TOP) --feature-set $(FEATURES)
 
 gp: $(VENV)/.installed ## GP-interpolate every object-band into lcGP, GP features into lcGPFeats [GRID=200]
-	$(MB) gp --db "$(DB)" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)
+	$(MB) gp --db "$$DB" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)
 
 plot: $(VENV)/.installed ## plot one light curve from rawPhot: make plot OBJ=name [OUT=file.png] [GP=1]
-	@test -n "$(OBJ)" || { echo "make plot: give OBJ=object name" >&2; exit 2; }
-	$(MB) plot --db "$(DB)" --obj "$(OBJ)" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$(OUT)") $(if $(GP),--gp)
+	@test -n "$$OBJ" || { echo "make plot: give OBJ=object name" >&2; exit 2; }
+	$(MB) plot --db "$$DB" --obj "$$OBJ" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$$OUT") $(if $(GP),--gp)
 
 report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [TOP=10]
-	$(MB) report --db "$(DB)" $(dataset_opt) --out "$(OUT)" --top $(TOP)
+	$(MB) report --db "$$DB" $(dataset_opt) --out "$$OUT" --top $(TOP)
 
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -5,6 +5,7 @@ of ``udf`` registered. Writer connections also use WAL and bring the schema up t
 read-only connections refuse every write at the SQLite level.
 """
 
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:
     if readonly:
         if not path.is_file():
             raise UserError(f"no database at {where}: load data first (make load DATA=dir DB={where})")
-        conn = _open(where, apsw.SQLITE_OPEN_READONLY)
+        conn = _open_reader(where)
         for policy in READ_POLICIES:
             policy(conn)
         check_readable(conn, where)
@@ -135,11 +136,33 @@ def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:
     return conn
 
 
-def _open(where: str, flags: int) -> apsw.Connection:
+def _open_reader(where: str) -> apsw.Connection:
+    """A read-only connection, also for a reader who cannot write the database's directory.
+
+    A WAL database needs its ``-shm`` index, which SQLite creates beside the file. When it cannot
+    (read-only mount, another user's directory) and no ``-wal`` file holds changes, the database
+    file alone is the whole database: it is opened ``immutable`` (SQLite then takes no locks and
+    reads only the file). A load that the owner starts meanwhile is not seen by this reader."""
     try:
-        conn = apsw.Connection(where, flags=flags)
+        return _open(where, apsw.SQLITE_OPEN_READONLY, reraise=(apsw.ReadOnlyError, apsw.CantOpenError))
+    except (apsw.ReadOnlyError, apsw.CantOpenError):
+        pass
+    wal = Path(f"{where}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise UserError(f"cannot read {where}: its directory is not writable for you and its -wal file holds "
+                        "changes not yet in the database file: ask its owner to run any make load (which "
+                        "ends with a checkpoint) or query a copy")
+    uri = "file:" + urllib.parse.quote(str(Path(where).absolute())) + "?immutable=1"
+    return _open(where, apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI, name=uri)
+
+
+def _open(where: str, flags: int, *, reraise=(), name: str | None = None) -> apsw.Connection:
+    try:
+        conn = apsw.Connection(name or where, flags=flags)
         policy_busy_timeout(conn)  # before the first read: a WAL reader may meet a writer's lock here
         conn.pragma("schema_version")  # reads the header: fails here on a file that is not SQLite
+    except reraise:
+        raise
     except apsw.NotADBError:
         raise UserError(f"{where} is not a SQLite database: give another DB path") from None
     except apsw.CantOpenError:
