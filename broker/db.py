@@ -33,7 +33,8 @@ def policy_busy_timeout(conn: apsw.Connection) -> None:
 
 def policy_wal(conn: apsw.Connection) -> None:
     """WAL lets analysts read while a load writes; NORMAL sync is durable at each checkpoint."""
-    conn.pragma("journal_mode", "wal")
+    if conn.pragma("journal_mode") != "wal":  # switching needs the database to itself: only once
+        conn.pragma("journal_mode", "wal")
     conn.pragma("synchronous", "normal")
 
 
@@ -130,6 +131,12 @@ def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:
     except apsw.Error as exc:  # each migration is one transaction: the failed one left nothing behind
         done = schema.applied(conn)
         failed = next((m.name for m in schema.available() if m.name not in done), "a migration")
+        if isinstance(exc, apsw.FullError):
+            raise UserError(f"cannot upgrade {where}: the disk is full ({failed} was rolled back, the data is as "
+                            "before): free space, then run this again") from exc
+        if isinstance(exc, apsw.BusyError):
+            raise UserError(f"cannot upgrade {where}: another writer kept it locked beyond the busy timeout "
+                            f"({failed} not applied, the data is as before): run this again when it is done") from exc
         raise UserError(f"cannot upgrade {where}: {failed} failed ({exc}) and was rolled back, the data is "
                         "as before: use the MiniBroker version that wrote this database, and report this") from exc
     sync_views(conn)
