@@ -20,16 +20,34 @@ def cmd_load(args) -> int:
     data = Path(args.data)
     if not data.is_dir():
         raise UserError(f"no directory at {data}: give DATA=dir holding light-curve files")
-    dataset = args.dataset or data.resolve().name
+    dataset = args.dataset or dataset_name(args.data)
     paths = list_files(data, args.pattern)
     if not paths:
         raise UserError(f"{data} holds no files matching {args.pattern!r}: check DATA=")
     conn = connect(args.db)
     report = load_files(conn, paths, dataset, jobs=args.jobs)
     for path, reason in report.failures:
-        print(f"{path}: {reason}", file=sys.stderr)
+        print(f"{one_line(path)}: {one_line(reason)}", file=sys.stderr)
     print(f"load {dataset} -> {args.db}: {report.summary()}")
     return 1 if report.failed else 0
+
+
+def one_line(text) -> str:
+    """Text for a one-line-per-item report: control characters (a newline in a file name) and bytes
+    that are not UTF-8 are shown escaped, never obeyed."""
+    text = str(text).encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
+def dataset_name(data: str) -> str:
+    """The directory's own name (``DATA=runs/night 1/`` -> ``night 1``; a symlink keeps its own name;
+    ``.`` and ``..`` resolve lexically), as text even if it is not UTF-8."""
+    from loader.parse import name_text
+
+    name = os.path.basename(os.path.normpath(os.path.abspath(data)))
+    if not name:
+        raise UserError(f"{data} has no name to call the dataset by: give DATASET=name")
+    return name_text(name)
 
 
 def cmd_labels(args) -> int:
@@ -40,9 +58,9 @@ def cmd_labels(args) -> int:
     dataset = args.dataset or datasets.only(conn, args.db)
     report = load_labels(conn, args.labels, dataset)
     for line, reason in report.bad:
-        print(f"{args.labels}:{line}: {reason}", file=sys.stderr)
+        print(f"{one_line(args.labels)}:{line}: {one_line(reason)}", file=sys.stderr)
     if report.unknown:
-        shown = ", ".join(report.unknown[:5]) + (" ..." if len(report.unknown) > 5 else "")
+        shown = ", ".join(one_line(n) for n in report.unknown[:5]) + (" ..." if len(report.unknown) > 5 else "")
         print(f"{args.labels}: {len(report.unknown)} names have no object in dataset {dataset!r}: {shown}",
               file=sys.stderr)
     print(f"labels {dataset}: {report.labelled} objects labelled from {args.labels}")

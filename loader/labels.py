@@ -53,6 +53,9 @@ def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelR
     source = str(Path(path).resolve())
     with immediate(conn):
         for _, name, label in rows:
+            # remembered by name: the label comes back if the object is removed and loaded again
+            conn.execute(render("queries/hardening/remember_csv_label.sql"),
+                         {"dataset": dataset, "name": name, "label": label, "source": source})
             obj_id = objects.get(name)
             if obj_id is None:
                 report.unknown.append(name)

@@ -33,7 +33,7 @@ from broker.db import checkpoint
 from broker.workers import get_pool
 from broker.migrations import utc_now
 from broker.sqlfiles import render
-from loader.parse import FailedFile, ParsedFile, object_name, parse_file, parse_files
+from loader.parse import FailedFile, ParsedFile, parse_file, parse_files, name_text, stored_name
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0
@@ -107,11 +107,11 @@ def _one_path_per_name(paths: list[str], report: LoadReport) -> list[str]:
     seen: set[str] = set()
     keep = []
     for p in paths:
-        name = object_name(p)
+        name = stored_name(p)  # as stored: two names stored alike are one object
         if name in seen:
-            first = next(k for k in keep if object_name(k) == name)  # rare: only to say which
+            first = next(k for k in keep if stored_name(k) == name)  # rare: only to say which
             report.failed += 1
-            report.failures.append((p, f"same object name {name!r} as {os.path.basename(first)} in this load "
+            report.failures.append((p, f"same object name {name!r} as {name_text(os.path.basename(first))} in this load "
                                        "(files are identified by name without extension): rename one"))
             continue
         seen.add(name)
@@ -224,6 +224,7 @@ class _Writer:
         if label is not None:
             self.conn.execute(render("queries/loader/insert_label.sql"),
                               {"objId": obj_id, "label": label, "source": "header"})
+        self.conn.execute(render("queries/hardening/restore_csv_label.sql"), {**q, "objId": obj_id})
         return "loaded"
 
     def _twin(self, item):

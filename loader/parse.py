@@ -72,10 +72,24 @@ def object_name(path: str | Path) -> str:
     return Path(path).stem
 
 
+def name_text(s: str) -> str:
+    """A file name or path as text to store: bytes that are not UTF-8 (decoded by Python as lone
+    surrogates) become ``\\xHH``, so two names that differ in such bytes stay different (U+FFFD
+    for all would make ``caf\\xe9`` and ``caf\\xe8`` one object)."""
+    if s.isascii():
+        return s
+    return s.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+
+
+def stored_name(path: str | Path) -> str:
+    """The object name a file is stored under: its name without extension, as :func:`name_text`."""
+    return name_text(object_name(path))
+
+
 def parse_file(path: str | Path) -> ParsedFile | FailedFile:
     """Parse ``path``; never raises on bad content (a whole-file failure is a ``FailedFile``)."""
     where = str(path)
-    path, name = _clean(where), _clean(object_name(where))  # file names need not be UTF-8
+    path, name = name_text(where), stored_name(where)  # file names need not be UTF-8
     try:
         # O_NONBLOCK: a FIFO must not hang the load; fstat on the open file: no race with a rename
         fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)
