@@ -51,11 +51,13 @@ def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelR
     if not objects:
         raise UserError(f"dataset {dataset!r} has no objects: load it first, or name another with DATASET=")
     source = str(Path(path).resolve())
+    remember = conn.execute(render("queries/hardening/has_csv_labels.sql")).fetchone()[0] > 0
     with immediate(conn):
         for _, name, label in rows:
             # remembered by name: the label comes back if the object is removed and loaded again
-            conn.execute(render("queries/hardening/remember_csv_label.sql"),
-                         {"dataset": dataset, "name": name, "label": label, "source": source})
+            if remember:
+                conn.execute(render("queries/hardening/remember_csv_label.sql"),
+                             {"dataset": dataset, "name": name, "label": label, "source": source})
             obj_id = objects.get(name)
             if obj_id is None:
                 report.unknown.append(name)

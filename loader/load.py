@@ -142,6 +142,7 @@ class _Writer:
         self.since = time.perf_counter()
         self.in_txn = False
         self._last_status = self._last_error = None  # sourceFiles status/error before this file
+        self.csv_labels = conn.execute(render("queries/hardening/has_csv_labels.sql")).fetchone()[0] > 0
 
     def write(self, item: ParsedFile | FailedFile) -> None:
         if not self.in_txn:
@@ -224,7 +225,8 @@ class _Writer:
         if label is not None:
             self.conn.execute(render("queries/loader/insert_label.sql"),
                               {"objId": obj_id, "label": label, "source": "header"})
-        self.conn.execute(render("queries/hardening/restore_csv_label.sql"), {**q, "objId": obj_id})
+        if self.csv_labels:
+            self.conn.execute(render("queries/hardening/restore_csv_label.sql"), {**q, "objId": obj_id})
         return "loaded"
 
     def _twin(self, item):
