@@ -21,7 +21,11 @@ def cmd_load(args) -> int:
     if not data.is_dir():
         raise UserError(f"no directory at {data}: give DATA=dir holding light-curve files")
     dataset = args.dataset or dataset_name(args.data)
-    paths = list_files(data, args.pattern)
+    try:
+        paths = list_files(data, args.pattern)
+    except OSError as exc:
+        raise UserError(f"cannot read the directory {one_line(data)}: {exc.strerror or exc}: "
+                        "check its permissions") from None
     if not paths:
         raise UserError(f"{data} holds no files matching {args.pattern!r}: check DATA=")
     conn = connect(args.db)

@@ -23,8 +23,18 @@ def read_labels(path: str | Path) -> tuple[list[tuple[int, str, int]], list[tupl
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no labels file at {path}: give LABELS=file.csv with name,label columns")
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
+            return _read(path, fh)
+    except csv.Error as exc:  # e.g. a field beyond the csv module's 128 kB limit
+        raise UserError(f"{path}: not a readable CSV ({exc}): check the file") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}: check its permissions") from None
+
+
+def _read(path, fh):
     rows, bad = [], []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    if True:  # (kept indented as before the split, for a small diff)
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
         if "name" not in header or "label" not in header:
@@ -37,10 +47,22 @@ def read_labels(path: str | Path) -> tuple[list[tuple[int, str, int]], list[tupl
             if len(rec) != len(header):
                 bad.append((line, f"expected {len(header)} fields, found {len(rec)}"))
                 continue
+            name, text = rec[iname].strip(), rec[ilabel].strip()
+            if any("\udc80" <= ch <= "\udcff" for ch in name + text):
+                bad.append((line, "not valid UTF-8 text: save the CSV as UTF-8"))
+                continue
+            if not (text.isascii() and len(text) <= 20):
+                bad.append((line, f"label is not an integer: {text[:40]!r}"))
+                continue
             try:
-                rows.append((line, rec[iname].strip(), int(rec[ilabel])))
+                label = int(text)
             except ValueError:
-                bad.append((line, f"label is not an integer: {rec[ilabel]!r}"))
+                bad.append((line, f"label is not an integer: {text[:40]!r}"))
+                continue
+            if not -(2**63) <= label < 2**63:
+                bad.append((line, f"label {text[:40]} is beyond SQLite's 64-bit integers"))
+                continue
+            rows.append((line, name, label))
     return rows, bad
 
 
