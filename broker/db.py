@@ -5,6 +5,7 @@ of ``udf`` registered. Writer connections also use WAL and bring the schema up t
 read-only connections refuse every write at the SQLite level.
 """
 
+import os
 import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,7 +132,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:
     except apsw.Error as exc:  # each migration is one transaction: the failed one left nothing behind
         done = schema.applied(conn)
         failed = next((m.name for m in schema.available() if m.name not in done), "a migration")
-        if isinstance(exc, apsw.FullError):
+        if isinstance(exc, apsw.FullError) or (isinstance(exc, apsw.IOError) and disk_full(where)):
             raise UserError(f"cannot upgrade {where}: the disk is full ({failed} was rolled back, the data is as "
                             "before): free space, then run this again") from exc
         if isinstance(exc, apsw.BusyError):
@@ -141,6 +142,17 @@ def connect(path: str | Path, *, readonly: bool = False) -> apsw.Connection:
                         "as before: use the MiniBroker version that wrote this database, and report this") from exc
     sync_views(conn)
     return conn
+
+
+def disk_full(where: str | Path, room: int = 1024 * 1024) -> bool:
+    """Whether the file system holding ``where`` has less than ``room`` bytes left: SQLite reports a
+    full disk as SQLITE_FULL when a write fails, but as a plain I/O error when it cannot grow the
+    -shm index or sync, so the space left decides what to tell the user."""
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(where)) or ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < room
 
 
 def _open_reader(where: str) -> apsw.Connection:
@@ -169,6 +181,11 @@ def _open(where: str, flags: int, *, reraise=(), name: str | None = None) -> aps
         policy_busy_timeout(conn)  # before the first read: a WAL reader may meet a writer's lock here
         conn.pragma("schema_version")  # reads the header: fails here on a file that is not SQLite
     except reraise:
+        raise
+    except (apsw.FullError, apsw.IOError) as exc:
+        if isinstance(exc, apsw.FullError) or disk_full(where):  # e.g. no room for the -shm index
+            raise UserError(f"cannot open {where}: the disk holding it is full: free space, then run this "
+                            "again (the data is kept)") from None
         raise
     except apsw.NotADBError:
         raise UserError(f"{where} is not a SQLite database: give another DB path") from None
