@@ -68,8 +68,8 @@ class ReadOnlyShell(apsw.shell.Shell):
         return super().process_command(command)
 
     def process_sql(self, sql, bindings=None, internal=False, summary=None):
-        if self.watchdog is not None and not internal:
-            self.watchdog.restart()
+        if self.watchdog is not None and (not internal or self.watchdog.deadline is None):
+            self.watchdog.restart()  # .tables, .find … run internal SQL: limited too
         try:
             super().process_sql(sql, bindings, internal, summary)
         except apsw.InterruptError:

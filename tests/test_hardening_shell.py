@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 
+import apsw
 import apsw.shell
 import pytest
 
@@ -126,3 +127,25 @@ def test_a_reader_who_cannot_write_the_directory_can_query(readonly_copy):
     w = subprocess.run([*NOBODY, sys.executable, "-m", "broker.cli", "sql", "--db", readonly_copy,
                         "delete from objects"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert w.returncode == 1 and w.stderr.startswith("minibroker sql: refused"), w.stderr
+
+
+def test_a_reader_who_cannot_write_sees_the_wal_or_is_told_why(readonly_copy):
+    """A writer's -wal beside the file: with its -shm the reader sees the changes; a -wal left
+    without its -shm (a crash, a copy) cannot be read without writing: one line says what to do."""
+    where = os.path.dirname(readonly_copy)
+    writer = apsw.Connection(readonly_copy)
+    writer.pragma("wal_autocheckpoint", 0)
+    writer.execute("create table extra (x); insert into extra values (7)")
+    argv = [*NOBODY, sys.executable, "-m", "broker.cli", "sql", "--db", readonly_copy, "select x from extra"]
+    seen = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert seen.returncode == 0 and "7" in seen.stdout, seen.stderr
+    lone = os.path.join(where, "lone")
+    os.mkdir(lone)
+    os.chmod(lone, 0o755)
+    for suffix in ("", "-wal"):
+        shutil.copy(readonly_copy + suffix, os.path.join(lone, "ro.db" + suffix))
+    writer.close()
+    argv[argv.index(readonly_copy)] = os.path.join(lone, "ro.db")
+    refused = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1, refused.stdout
+    assert "-wal file holds changes" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
