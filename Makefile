@@ -1,7 +1,7 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
-# Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
-# of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: the
+# directory's own name), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
+# (saved selections), TIMEOUT, FORMAT (table|csv|tsv), MEMORY (MiB), TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -70,7 +70,7 @@ labels: $(VENV)/.installed ## load a name,label CSV: make labels LABELS=file.csv
 features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them [JOBS=n]
 	$(MB) features --db "$$DB" --jobs $(JOBS) $(dataset_opt)
 
-sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
+sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] [FORMAT=csv] [TIMEOUT=s] [MEMORY=MiB] (neither: a shell)
 	$(MB) sql --db "$$DB" --format "$$FORMAT" $(if $(MEMORY),--memory "$$MEMORY") $(if $(TIMEOUT),--timeout "$$TIMEOUT") $(if $(FILTER),--filter "$$FILTER") $(if $(PARAMS),--params "$$PARAMS") $(if $(Q),-- "$$Q")
 
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42

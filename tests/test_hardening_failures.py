@@ -29,7 +29,7 @@ def small_disk(tmp_path):
                           text=True)
     assert done.returncode == 0, f"mounting a tmpfs needs root: {done.stderr}"  # fails loudly, never skips
     yield where
-    subprocess.run(["umount", str(where)], check=True)
+    subprocess.run(["umount", "--lazy", str(where)], check=True)  # lazy: even if a test left a file open
 
 
 def fill(directory) -> str:

@@ -117,3 +117,15 @@ def test_bad_memory_budget_is_one_line(ldb):
     out = subprocess.run(cli("--db", ldb, "--memory", "0", "select 1"), cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 1 and "memory budget must be a positive number" in out.stderr
+
+
+def test_python_side_memory_is_capped_too(ldb):
+    """MiniBroker's aggregates collect a group in Python lists: past the budget that is a
+    MemoryError, reported in one line (the address-space cap), not the machine swapping."""
+    q = ("with recursive c(n) as (select 1 union all select n + 1 from c where n < 20000000) "
+         "select weighted_mean(n, 1.0) from c")
+    out = subprocess.run(cli("--db", ldb, "--memory", "100", q), cwd=ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.startswith("minibroker sql: the query needs more memory than the 100 MiB allowed")
+    assert len(out.stderr.strip().splitlines()) == 1
