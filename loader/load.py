@@ -37,7 +37,8 @@ from loader.parse import FailedFile, ParsedFile, parse_file, parse_files, name_t
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0
-CHUNK_FILES = 8            # files per task sent to a parser process
+CHUNK_FILES = 8            # files per task sent to a parser process ...
+CHUNK_BYTES = 1024 * 1024  # ... or fewer: a task stops at the file that takes it past 1 MiB of text
 CHUNKS_AHEAD = 4           # tasks waiting per parser process: 2 jobs x 4 x 8 = 64 files in flight
 # what makes one file fail rather than the whole load: the database refusing its values (a
 # constraint, a type, a size, an integer beyond 64 bits, text that is not UTF-8). Anything else
@@ -126,9 +127,29 @@ def _parse_all(paths: list[str], jobs: int):
     if jobs <= 0:
         yield from map(parse_file, paths)
         return
-    chunks = (paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES))
+    chunks = _chunks(paths)
     for parsed in get_pool(jobs).imap(parse_files, chunks, ahead=CHUNKS_AHEAD):
         yield from parsed
+
+
+def _chunks(paths: list[str]):
+    """Tasks of at most CHUNK_FILES files and about CHUNK_BYTES of text (one big file alone), so
+    the parsed data in flight is bounded by bytes, not only by files (a file is at most
+    ``MAX_FILE_BYTES``). Sizes come from one stat per file; a file that cannot be stat'ed counts 0
+    (the parser reports it)."""
+    chunk, size = [], 0
+    for p in paths:
+        try:
+            n = os.stat(p).st_size
+        except OSError:
+            n = 0
+        if chunk and (len(chunk) >= CHUNK_FILES or size + n > CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(p)
+        size += n
+    if chunk:
+        yield chunk
 
 
 class _Writer:

@@ -294,7 +294,7 @@ def light_curve(draw):
     if draw(st.integers(0, 9)) == 0:  # an undecodable byte somewhere
         at = draw(st.integers(0, len(data)))
         data = data[:at] + b"\xe9" + data[at:]
-        unsure, good, bad = unsure + good + bad, 0, 0
+        unsure, good, bad = unsure + good + bad + 1, 0, 0  # + 1: after the last line end it makes a new line
         valid = None
     return data, good, bad, unsure, valid
 
