@@ -1,7 +1,7 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
-# Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
-# of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
+# Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: the
+# directory's own name), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
+# (saved selections), TIMEOUT, FORMAT (table|csv|tsv), MEMORY (MiB), TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
 # NAMES and SIM (make classnames), SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS,
 # KAFKA_PORT (make kafka-start), PORT (make serve).
 
@@ -11,7 +11,7 @@ BIN     := $(VENV)/bin
 MB      := $(BIN)/minibroker
 DB      ?= broker.db
 DATA    ?=
-DATASET ?= $(notdir $(patsubst %/,%,$(DATA)))
+DATASET ?=
 JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
 LABELS  ?=
 NAMES   ?=
@@ -32,16 +32,28 @@ SEED    ?= 42
 SIZES   ?= 1000,10000,100000
 KAFKA_PORT ?=
 REPEATS ?= 3
+FORMAT  ?= table
+MEMORY  ?=
 NAME    ?=
 CSV     ?=
 FROM    ?=
 TO      ?=
 PORT    ?= 8001
 
-dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 SOURCE  ?=
 FOLLOW  ?=
 ALERTS  ?=
+NAMES   ?=
+SIM     ?=
+
+# Text the user types (paths, SQL, names) reaches the commands exactly as typed, spaces, quotes and
+# $ included: make keeps the raw value (no $(...) expansion) and the recipes read it from the
+# environment ("$$Q"), never pasted into a shell command line.
+TEXT_VARS := DB DATA DATASET LABELS Q FILTER PARAMS OBJ OUT TIMEOUT FORMAT MEMORY SOURCE NAME CSV NAMES
+$(foreach v,$(TEXT_VARS),$(eval override $(v) := $$(value $(v))))
+export $(TEXT_VARS)
+
+dataset_opt = $(if $(DATASET),--dataset "$$DATASET")
 
 .DEFAULT_GOAL := help
 .PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
@@ -58,7 +70,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed ## create .venv and install MiniBroker with its dependencies
 
 demo: $(VENV)/.installed ## the whole job on simulated data: simulate, load, features, train, predict, anomalies
-	$(MB) demo --out $(OUT) --seed $(SEED) --jobs $(JOBS)
+	$(MB) demo --out "$$OUT" --seed $(SEED) --jobs $(JOBS)
 
 kafka-jars: ## fetch the Apache Kafka jars for the test broker with Maven (once, into ~/.cache/minibroker or MINIBROKER_KAFKA_HOME)
 	$(PYTHON) tools/kafka/kafka.py fetch
@@ -76,50 +88,50 @@ test: $(VENV)/.installed kafka-jars ## run the test suite (fetches the Kafka jar
 	$(BIN)/python -m pytest -q
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]
-	@test -n "$(DATA)" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
-	$(MB) load --db "$(DB)" --jobs $(JOBS) $(dataset_opt) "$(DATA)"
+	@test -n "$$DATA" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
+	$(MB) load --db "$$DB" --jobs $(JOBS) $(dataset_opt) "$$DATA"
 
 labels: $(VENV)/.installed ## load a name,label CSV: make labels LABELS=file.csv [DATASET=name]
-	@test -n "$(LABELS)" || { echo "make labels: give LABELS=file.csv with name,label columns" >&2; exit 2; }
-	$(MB) labels --db "$(DB)" $(dataset_opt) "$(LABELS)"
+	@test -n "$$LABELS" || { echo "make labels: give LABELS=file.csv with name,label columns" >&2; exit 2; }
+	$(MB) labels --db "$$DB" $(dataset_opt) "$$LABELS"
 
 features: $(VENV)/.installed ## compute lcFeats inside SQLite for objects that need them [JOBS=n]
-	$(MB) features --db "$(DB)" --jobs $(JOBS) $(dataset_opt)
+	$(MB) features --db "$$DB" --jobs $(JOBS) $(dataset_opt)
 
-sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] (neither: a shell)
-	$(MB) sql --db "$(DB)" $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(FILTER),--filter "$(FILTER)") $(foreach p,$(PARAMS),--param "$(p)") $(if $(Q),"$(Q)")
+sql: $(VENV)/.installed ## read-only SQL: make sql Q="select ..." or FILTER=name [PARAMS="k=v ..."] [FORMAT=csv] [TIMEOUT=s] [MEMORY=MiB] (neither: a shell)
+	$(MB) sql --db "$$DB" --format "$$FORMAT" $(if $(MEMORY),--memory "$$MEMORY") $(if $(TIMEOUT),--timeout "$$TIMEOUT") $(if $(FILTER),--filter "$$FILTER") $(if $(PARAMS),--params "$$PARAMS") $(if $(Q),-- "$$Q")
 
 simulate: $(VENV)/.installed ## write simulated light curves: make simulate N=1000 OUT=dir SEED=42 [ALERTS=1: alert packets]
-	$(MB) simulate --n $(N) --out "$(OUT)" --seed $(SEED) --jobs $(JOBS) $(if $(ALERTS),--alerts)
+	$(MB) simulate --n $(N) --out "$$OUT" --seed $(SEED) --jobs $(JOBS) $(if $(ALERTS),--alerts)
 
 stream: $(VENV)/.installed ## ingest alert packets: make stream SOURCE=dir|kafka://host:port/topic [DB=…] [DATASET=…] [FOLLOW=1]
-	@test -n "$(SOURCE)" || { echo "make stream: give SOURCE=directory of *.avro alerts or kafka://host:port/topic" >&2; exit 2; }
-	$(MB) stream --db "$(DB)" --jobs $(JOBS) $(dataset_opt) $(if $(FOLLOW),--follow) "$(SOURCE)"
+	@test -n "$$SOURCE" || { echo "make stream: give SOURCE=directory of *.avro alerts or kafka://host:port/topic" >&2; exit 2; }
+	$(MB) stream --db "$$DB" --jobs $(JOBS) $(dataset_opt) $(if $(FOLLOW),--follow) "$$SOURCE"
 
 classnames: $(VENV)/.installed ## name the class labels: make classnames [NAMES=label,name.csv] [SIM=1]; lists them
-	$(MB) classnames --db "$(DB)" $(if $(SIM),--simulator) $(if $(NAMES),"$(NAMES)")
+	$(MB) classnames --db "$$DB" $(if $(SIM),--simulator) $(if $(NAMES),"$$NAMES")
 
 train: $(VENV)/.installed ## cross-validate models on labelled features, store them, mark the chosen one [FEATURE_SET=moments|gp|period]
-	$(MB) train --db "$(DB)" $(dataset_opt) --feature-set $(FEATURE_SET) --jobs $(JOBS)
+	$(MB) train --db "$$DB" $(dataset_opt) --feature-set $(FEATURE_SET) --jobs $(JOBS)
 
 predict: $(VENV)/.installed ## predict classes for a dataset with the chosen model (or RUN=runId)
-	$(MB) predict --db "$(DB)" $(dataset_opt) $(if $(RUN),--run-id $(RUN))
+	$(MB) predict --db "$$DB" $(dataset_opt) $(if $(RUN),--run-id $(RUN))
 
 anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest anomaly score
-	$(MB) anomalies --db "$(DB)" $(dataset_opt) --top $(TOP) --feature-set $(FEATURE_SET)
+	$(MB) anomalies --db "$$DB" $(dataset_opt) --top $(TOP) --feature-set $(FEATURE_SET)
 
 gp: $(VENV)/.installed ## GP-interpolate every object-band into lcGP, GP features into lcGPFeats [GRID=200]
-	$(MB) gp --db "$(DB)" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)
+	$(MB) gp --db "$$DB" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)
 
 plot: $(VENV)/.installed ## plot one light curve from rawPhot: make plot OBJ=name [OUT=file.png] [GP=1]
-	@test -n "$(OBJ)" || { echo "make plot: give OBJ=object name" >&2; exit 2; }
-	$(MB) plot --db "$(DB)" --obj "$(OBJ)" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$(OUT)") $(if $(GP),--gp)
+	@test -n "$$OBJ" || { echo "make plot: give OBJ=object name" >&2; exit 2; }
+	$(MB) plot --db "$$DB" --obj "$$OBJ" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$$OUT") $(if $(GP),--gp)
 
 report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [TOP=10]
-	$(MB) report --db "$(DB)" $(dataset_opt) --out "$(OUT)" --top $(TOP)
+	$(MB) report --db "$$DB" $(dataset_opt) --out "$$OUT" --top $(TOP)
 
 serve: $(VENV)/.installed ## the web portal on 127.0.0.1: make serve [DB=broker.db] [PORT=8001] [TIMEOUT=seconds]
-	$(MB) serve --db "$(DB)" --port $(PORT) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	$(MB) serve --db "$$DB" --port $(PORT) $(if $(TIMEOUT),--timeout "$$TIMEOUT")
 
 bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [REPEATS=3] -> bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -127,15 +139,15 @@ bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [R
 	$(BIN)/python -m minibroker.filters.bench --out bench/filters_results.md
 
 watchlist: $(VENV)/.installed ## load a watchlist: make watchlist NAME=name CSV=file (name,ra,dec,radius arcsec)
-	@test -n "$(NAME)" -a -n "$(CSV)" || { echo "make watchlist: give NAME=watchlist CSV=file.csv" >&2; exit 2; }
-	$(MB) watchlist --db "$(DB)" --name "$(NAME)" "$(CSV)"
+	@test -n "$$NAME" -a -n "$$CSV" || { echo "make watchlist: give NAME=watchlist CSV=file.csv" >&2; exit 2; }
+	$(MB) watchlist --db "$$DB" --name "$$NAME" "$$CSV"
 
 filters: $(VENV)/.installed ## run every stream filter once over the DB's objects, store and deliver matches
-	$(MB) filters --db "$(DB)" $(dataset_opt) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	$(MB) filters --db "$$DB" $(dataset_opt) $(if $(TIMEOUT),--timeout "$$TIMEOUT")
 
 backtest: $(VENV)/.installed ## replay a stream filter night by night: make backtest FILTER=name [FROM=mjd TO=mjd]
-	@test -n "$(FILTER)" || { echo "make backtest: give FILTER=name of sql/filters/NAME.sql" >&2; exit 2; }
-	$(MB) backtest --db "$(DB)" --filter "$(FILTER)" $(dataset_opt) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	@test -n "$$FILTER" || { echo "make backtest: give FILTER=name of sql/filters/NAME.sql" >&2; exit 2; }
+	$(MB) backtest --db "$$DB" --filter "$$FILTER" $(dataset_opt) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 	$(BIN)/python -m minibroker.portal.bench --db bench/cache/portal-100000.db --out bench/portal.md
 
 clean: ## remove the virtual environment and caches (databases are kept)

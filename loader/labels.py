@@ -36,14 +36,24 @@ def read_labels_and_names(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no labels file at {path}: give LABELS=file.csv with name,label columns")
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
+            return _read(path, fh, NAME_COLUMNS)
+    except csv.Error as exc:  # e.g. a field beyond the csv module's 128 kB limit
+        raise UserError(f"{path}: not a readable CSV ({exc}): check the file") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}: check its permissions") from None
+
+
+def _read(path, fh, name_columns):
     rows, bad, names = [], [], {}
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    if True:  # (kept indented as before the split, for a small diff)
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
         if "name" not in header or "label" not in header:
             raise UserError(f"{path}: line 1 must name the columns name,label (found {','.join(header)!r})")
         iname, ilabel = header.index("name"), header.index("label")
-        iclass = next((header.index(c) for c in NAME_COLUMNS if c in header), None)
+        iclass = next((header.index(c) for c in name_columns if c in header), None)
         for rec in reader:
             line = reader.line_num
             if not rec or not any(f.strip() for f in rec):
@@ -51,14 +61,24 @@ def read_labels_and_names(path: str | Path):
             if len(rec) != len(header):
                 bad.append((line, f"expected {len(header)} fields, found {len(rec)}"))
                 continue
-            try:
-                rows.append((line, rec[iname].strip(), int(rec[ilabel])))
-            except ValueError:
-                bad.append((line, f"label is not an integer: {rec[ilabel]!r}"))
+            name, text = rec[iname].strip(), rec[ilabel].strip()
+            if any("\udc80" <= ch <= "\udcff" for ch in name + text):
+                bad.append((line, "not valid UTF-8 text: save the CSV as UTF-8"))
                 continue
+            if not (text.isascii() and len(text) <= 20):
+                bad.append((line, f"label is not an integer: {text[:40]!r}"))
+                continue
+            try:
+                label = int(text)
+            except ValueError:
+                bad.append((line, f"label is not an integer: {text[:40]!r}"))
+                continue
+            if not -(2**63) <= label < 2**63:
+                bad.append((line, f"label {text[:40]} is beyond SQLite's 64-bit integers"))
+                continue
+            rows.append((line, name, label))
             cls = rec[iclass].strip() if iclass is not None else ""
             if cls:
-                label = rows[-1][2]
                 if names.get(label, cls) != cls:
                     raise UserError(f"{path}: line {line}: label {label} named both {names[label]!r} and "
                                     f"{cls!r}: one name per label")
@@ -75,8 +95,13 @@ def load_labels(conn: apsw.Connection, path: str | Path, dataset: str) -> LabelR
     if not objects:
         raise UserError(f"dataset {dataset!r} has no objects: load it first, or name another with DATASET=")
     source = str(Path(path).resolve())
+    remember = conn.execute(render("queries/hardening/has_csv_labels.sql")).fetchone()[0] > 0
     with immediate(conn):
         for _, name, label in rows:
+            # remembered by name: the label comes back if the object is removed and loaded again
+            if remember:
+                conn.execute(render("queries/hardening/remember_csv_label.sql"),
+                             {"dataset": dataset, "name": name, "label": label, "source": source})
             obj_id = objects.get(name)
             if obj_id is None:
                 report.unknown.append(name)

@@ -31,13 +31,14 @@ from tqdm import tqdm
 from minibroker.core.workers import default_jobs
 from minibroker.core.db import checkpoint
 from minibroker.core.workers import get_pool
-from minibroker.core.clock import utc_now
+from minibroker.core.migrations import utc_now
 from minibroker.core.sqlfiles import render
-from minibroker.loader.parse import FailedFile, ParsedFile, object_name, parse_file, parse_files
+from minibroker.loader.parse import FailedFile, ParsedFile, parse_file, parse_files, name_text, stored_name
 
 COMMIT_ROWS = 200_000      # rows per transaction (each file is still atomic on its own)
 COMMIT_SECONDS = 2.0
-CHUNK_FILES = 8            # files per task sent to a parser process
+CHUNK_FILES = 8            # files per task sent to a parser process ...
+CHUNK_BYTES = 1024 * 1024  # ... or fewer: a task stops at the file that takes it past 1 MiB of text
 CHUNKS_AHEAD = 4           # tasks waiting per parser process: 2 jobs x 4 x 8 = 64 files in flight
 # what makes one file fail rather than the whole load: the database refusing its values (a
 # constraint, a type, a size, an integer beyond 64 bits, text that is not UTF-8). Anything else
@@ -110,11 +111,11 @@ def _one_path_per_name(paths: list[str], report: LoadReport) -> list[str]:
     seen: set[str] = set()
     keep = []
     for p in paths:
-        name = object_name(p)
+        name = stored_name(p)  # as stored: two names stored alike are one object
         if name in seen:
-            first = next(k for k in keep if object_name(k) == name)  # rare: only to say which
+            first = next(k for k in keep if stored_name(k) == name)  # rare: only to say which
             report.failed += 1
-            report.failures.append((p, f"same object name {name!r} as {os.path.basename(first)} in this load "
+            report.failures.append((p, f"same object name {name!r} as {name_text(os.path.basename(first))} in this load "
                                        "(files are identified by name without extension): rename one"))
             continue
         seen.add(name)
@@ -129,9 +130,29 @@ def _parse_all(paths: list[str], jobs: int):
     if jobs <= 0:
         yield from map(parse_file, paths)
         return
-    chunks = (paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES))
+    chunks = _chunks(paths)
     for parsed in get_pool(jobs).imap(parse_files, chunks, ahead=CHUNKS_AHEAD):
         yield from parsed
+
+
+def _chunks(paths: list[str]):
+    """Tasks of at most CHUNK_FILES files and about CHUNK_BYTES of text (one big file alone), so
+    the parsed data in flight is bounded by bytes, not only by files (a file is at most
+    ``MAX_FILE_BYTES``). Sizes come from one stat per file; a file that cannot be stat'ed counts 0
+    (the parser reports it)."""
+    chunk, size = [], 0
+    for p in paths:
+        try:
+            n = os.stat(p).st_size
+        except OSError:
+            n = 0
+        if chunk and (len(chunk) >= CHUNK_FILES or size + n > CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(p)
+        size += n
+    if chunk:
+        yield chunk
 
 
 class _Writer:
@@ -145,6 +166,7 @@ class _Writer:
         self.since = time.perf_counter()
         self.in_txn = False
         self._last_status = self._last_error = None  # sourceFiles status/error before this file
+        self.csv_labels = conn.execute(render("queries/hardening/has_csv_labels.sql")).fetchone()[0] > 0
 
     def write(self, item: ParsedFile | FailedFile) -> None:
         if not self.in_txn:
@@ -227,6 +249,8 @@ class _Writer:
         if label is not None:
             self.conn.execute(render("queries/loader/insert_label.sql"),
                               {"objId": obj_id, "label": label, "source": "header"})
+        if self.csv_labels:
+            self.conn.execute(render("queries/hardening/restore_csv_label.sql"), {**q, "objId": obj_id})
         return "loaded"
 
     def _twin(self, item):

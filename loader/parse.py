@@ -23,6 +23,8 @@ from minibroker.core import bands
 
 COLUMNS = ("t", "pb", "flux", "dflux")
 PASSBANDS = frozenset(bands.ALL)
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a light curve of 10 years is ~100 kB; beyond this a file is refused
+READ_BYTES = 1024 * 1024          # files are read in pieces of this size
 MAX_TEXT = 1000  # characters of a rejected line kept in the database
 ASCII_SPACE = " \t\r\n\v\f"  # what counts as blank (str.strip() would also strip Unicode spaces)
 INT64 = range(-(2**63), 2**63)
@@ -74,10 +76,24 @@ def object_name(path: str | Path) -> str:
     return Path(path).stem
 
 
+def name_text(s: str) -> str:
+    """A file name or path as text to store: bytes that are not UTF-8 (decoded by Python as lone
+    surrogates) become ``\\xHH``, so two names that differ in such bytes stay different (U+FFFD
+    for all would make ``caf\\xe9`` and ``caf\\xe8`` one object)."""
+    if s.isascii():
+        return s
+    return s.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+
+
+def stored_name(path: str | Path) -> str:
+    """The object name a file is stored under: its name without extension, as :func:`name_text`."""
+    return name_text(object_name(path))
+
+
 def parse_file(path: str | Path) -> ParsedFile | FailedFile:
     """Parse ``path``; never raises on bad content (a whole-file failure is a ``FailedFile``)."""
     where = str(path)
-    path, name = _clean(where), _clean(object_name(where))  # file names need not be UTF-8
+    path, name = name_text(where), stored_name(where)  # file names need not be UTF-8
     try:
         # O_NONBLOCK: a FIFO must not hang the load; fstat on the open file: no race with a rename
         fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK)
@@ -89,8 +105,17 @@ def parse_file(path: str | Path) -> ParsedFile | FailedFile:
             return FailedFile(path, name, None, None, "is a directory, not a light-curve file")
         if not stat.S_ISREG(mode):
             return FailedFile(path, name, None, None, "not a regular file (a pipe, socket or device)")
-        with open(fd, "rb", closefd=False) as fh:
-            data = fh.read()
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            return _too_large(fd, path, name, size)
+        pieces, got = [], 0
+        while piece := os.read(fd, READ_BYTES):  # bounded pieces; stop if it grows past the limit
+            pieces.append(piece)
+            got += len(piece)
+            if got > MAX_FILE_BYTES:
+                return _too_large(fd, path, name, max(got, os.fstat(fd).st_size))
+        data = b"".join(pieces)
+        del pieces
     except OSError as exc:
         return FailedFile(path, name, None, None, f"cannot read: {exc.strerror or exc}")
     finally:
@@ -100,6 +125,16 @@ def parse_file(path: str | Path) -> ParsedFile | FailedFile:
         return parse_bytes(data, path, name, digest)
     except FileRejected as exc:
         return FailedFile(path, name, digest, len(data), str(exc))
+
+
+def _too_large(fd: int, path: str, name: str, size: int) -> FailedFile:
+    """A recorded failure, read no further than its first piece: its identity for "unchanged since"
+    is the size and the first piece's hash (hashing gigabytes, or a sparse file, would take long)."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    head = os.read(fd, READ_BYTES)
+    identity = "toolarge:" + hashlib.sha256(str(size).encode() + b":" + head).hexdigest()
+    return FailedFile(path, name, identity, size, f"too large for a light curve ({size:,} bytes; the limit is "
+                                                  f"{MAX_FILE_BYTES:,}): split it or check what it is")
 
 
 def parse_files(paths: list[str]) -> list[ParsedFile | FailedFile]:

@@ -20,7 +20,7 @@ from minibroker.loader.parse import FailedFile, parse_bytes
 from reliability_helpers import CORPUS, check_consistent, data_lines, dump, has_column_header, run_cli
 
 RUNTIME = {"41_directory.dat", "42_fifo.dat", "43_vanished.dat", "44_unreadable.dat", "45_huge_line.dat",
-           "46_broken_symlink.dat", "47_caf\\xe9.dat"}
+           "46_broken_symlink.dat", "47_caf\\xe9.dat", "48_too_large.dat", "49_sparse_huge.dat"}
 
 
 def corpus_table() -> list[dict]:
@@ -52,10 +52,15 @@ def make_corpus_dir(tmp_path: Path) -> tuple[Path, list[Path]]:
     os.mkfifo(d / "42_fifo.dat")
     (d / "43_vanished.dat").write_bytes(good.replace(b"#ID:40", b"#ID:43"))
     (d / "44_unreadable.dat").write_bytes(good.replace(b"#ID:40", b"#ID:44"))
-    (d / "45_huge_line.dat").write_bytes(b" t pb flux dflux\n56000 g 1 1\n56000 g " + b"7" * 8_000_000 + b" 1\n56001 r 2 1\n")
+    (d / "45_huge_line.dat").write_bytes(b" t pb flux dflux\n56000 g 1 1\n56000 g " + b"7" * 3_000_000 + b" 1\n56001 r 2 1\n")
     os.symlink(d / "nowhere.dat", d / "46_broken_symlink.dat")
     with open(os.fsencode(d) + b"/47_caf\xe9.dat", "wb") as fh:  # a name that is not UTF-8
         fh.write(good.replace(b"#ID:40", b"#ID:47"))
+    with open(d / "48_too_large.dat", "wb") as fh:  # a real table, just far too long for a light curve
+        fh.write(b"t pb flux dflux\n" + b"56000.0 g 1.0 1.0\n" * (loader_parse.MAX_FILE_BYTES // 18 + 1))
+    with open(d / "49_sparse_huge.dat", "wb") as fh:  # 1 TB of holes: must not be read
+        fh.write(b"t pb flux dflux\n")
+        fh.truncate(10**12)
     paths = [Path(p) for p in list_files(d)]
     (d / "43_vanished.dat").unlink()  # vanishes between the listing and the read
     return d, paths
@@ -101,7 +106,7 @@ def test_corpus_outcomes_match_the_readme(tmp_path, refuse_44):
     failures = dict(report.failures)
     for row in corpus_table():
         name = loader_parse.object_name(real_name(row["file"]))
-        stored_name = loader_parse._clean(name)
+        stored_name = loader_parse.name_text(name)
         if row["status"] == "not recorded":
             reason = failures[str(d / real_name(row["file"]))]
             assert row["reason"] in reason, (row, reason)
@@ -129,12 +134,13 @@ def test_every_corpus_file_rows_plus_rejections_equal_its_data_lines(tmp_path, r
     twins = dict(conn.execute("select name, error from sourceFiles where status = 'duplicate'"))
     checked = 0
     for p in paths:
-        name = loader_parse._clean(p.stem)
+        name = loader_parse.name_text(p.stem)
         if p.suffix == ".txt":  # the name collision: not recorded (its twin .dat is)
             continue
         status, n_rows, n_rej, *_ = got[name]
         try:
-            raw = p.read_bytes() if p.is_file() and p.name != "44_unreadable.dat" else None
+            raw = (p.read_bytes() if p.is_file() and p.name != "44_unreadable.dat"
+                   and p.stat().st_size <= loader_parse.MAX_FILE_BYTES else None)  # 49: 1 TB of holes
         except OSError:
             raw = None
         if status == "loaded":
@@ -288,7 +294,7 @@ def light_curve(draw):
     if draw(st.integers(0, 9)) == 0:  # an undecodable byte somewhere
         at = draw(st.integers(0, len(data)))
         data = data[:at] + b"\xe9" + data[at:]
-        unsure, good, bad = unsure + good + bad + 1, 0, 0  # (+1: after the last line end it is a line of its own)
+        unsure, good, bad = unsure + good + bad + 1, 0, 0  # + 1: after the last line end it makes a new line
         valid = None
     return data, good, bad, unsure, valid
 

@@ -9,17 +9,20 @@ parameters, run through the same connection. A line ``-- :name = value  descript
 file declares a parameter and its default; ``--param name=value`` overrides it.
 """
 
+import io
+import math
 import re
-import time
+import shlex
 from pathlib import Path
+from typing import TextIO
 
 import apsw
-import apsw.ext
-import apsw.shell
 
 from minibroker.core.sqlfiles import SQL_DIR, render
 from minibroker.database import connect
 from minibroker.core.errors import UserError
+from minibroker.analyst.limits import DEFAULT_MEMORY_MB, MAX_VALUE_BYTES, Watchdog, cap_memory, cap_values
+from minibroker.analyst.output import ResultWriter
 
 FILTERS_DIR = SQL_DIR / "filters"
 
@@ -72,66 +75,110 @@ def authorizer(code, arg1, arg2, dbname, source):
 authorizer.last_denied = None
 
 
-class _Limit:
-    """Interrupts a statement on Ctrl-C (always) and after ``seconds`` (when given)."""
-
-    def __init__(self, seconds: float | None):
-        self.seconds = seconds
-        self.start = time.monotonic()
-
-    def tick(self) -> bool:  # a Python call every N VM steps also lets Ctrl-C's KeyboardInterrupt in
-        return self.seconds is not None and time.monotonic() - self.start > self.seconds
-
-    def reset(self, *_) -> bool:
-        self.start = time.monotonic()
-        return True
-
-
 def open_readonly(db: str | Path, timeout: float | None = None) -> apsw.Connection:
-    """A read-only connection with the authorizer, interruptible, with an optional time limit."""
-    if timeout is not None and not timeout > 0:
-        raise UserError(f"the time limit must be a positive number of seconds, not {timeout}: give TIMEOUT=seconds")
+    """A read-only connection with the authorizer and bounded values (the time limit is applied by
+    :class:`broker.limits.Watchdog` around each use)."""
+    check_timeout(timeout)
     conn = connect(db, readonly=True)
     conn.authorizer = authorizer
-    set_time_limit(conn, timeout)
+    cap_values(conn)
     return conn
 
 
-def set_time_limit(conn: apsw.Connection, seconds: float | None) -> None:
-    """Interrupt any statement still running ``seconds`` after it started (None: only on Ctrl-C)."""
-    limit = _Limit(seconds)
-    conn.set_progress_handler(limit.tick, 10_000)
-    conn.exec_trace = lambda cursor, sql, bindings: limit.reset()
+def check_timeout(timeout: float | None) -> None:
+    if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
+        raise UserError(f"the time limit must be a positive number of seconds, not {timeout}: give TIMEOUT=seconds")
 
 
 def run_query(db: str | Path, query: str, *, params: dict | None = None, timeout: float | None = None,
-              prepare=None) -> str:
-    """The result of ``query`` (named parameters from ``params``) formatted as a text table;
-    ``prepare(conn)`` runs first (e.g. to fill a stream filter's temp tables)."""
+              out: TextIO | None = None, fmt: str = "table", prepare=None) -> str | None:
+    """Run ``query`` (named parameters from ``params``) and write its rows to ``out`` as they come
+    (``fmt``: table, csv or tsv). Without ``out``, returns the text instead. ``prepare(conn)`` runs
+    first (e.g. to fill a stream filter's temp tables)."""
+    buffer = io.StringIO() if out is None else None
+    writer = ResultWriter(out or buffer, fmt)
     conn = open_readonly(db, timeout)
     if prepare is not None:
         prepare(conn)
     authorizer.last_denied = None
     try:
-        return apsw.ext.format_query_table(conn, query, params or {}, null="NULL", text_width=120)
-    except apsw.AuthError:
-        what = authorizer.last_denied or "this statement"
-        raise Refused(f"refused: {what} is not allowed: {READ_ONLY_HINT}") from None
-    except apsw.ReadOnlyError:
-        raise Refused(f"refused: {READ_ONLY_HINT}") from None
-    except apsw.InterruptError:
-        if timeout is None:
-            raise KeyboardInterrupt from None
-        raise UserError(f"query interrupted after the {timeout:g} s time limit: narrow it or raise TIMEOUT=") from None
-    except KeyError as exc:
-        raise UserError(f"the query uses parameter :{exc.args[0]} but no value was given: "
-                        f"add --param {exc.args[0]}=value") from None
-    except apsw.SQLError as exc:
-        if authorizer.last_denied:  # e.g. "not authorized to use function: load_extension"
-            raise Refused(f"refused: {authorizer.last_denied} is not allowed: {READ_ONLY_HINT}") from None
-        raise UserError(f"SQL error: {exc}") from None
+        with Watchdog(conn, timeout) as dog:
+            try:
+                cur = conn.cursor()
+                state = {"new": True}
+
+                def statement_starts(*_):
+                    state["new"] = True
+                    return dog.restart()
+
+                cur.exec_trace = statement_starts
+                for row in cur.execute(query, params or {}):
+                    if state["new"]:
+                        writer.start([d[0] for d in cur.get_description()])
+                        state["new"] = False
+                    writer.row(row)
+                writer.finish(empty_note=True)
+            except (apsw.InterruptError, KeyboardInterrupt):
+                if dog.signalled or not dog.timed_out:
+                    raise KeyboardInterrupt from None
+                raise UserError(f"query interrupted after the {timeout:g} s time limit: narrow it or raise TIMEOUT=") from None
+    except apsw.Error as exc:
+        raise translate(exc) from None
+    except (KeyError, MemoryError, OverflowError, TypeError) as exc:
+        raise translate(exc) from None
     finally:
         conn.close()
+    return buffer.getvalue() if buffer is not None else None
+
+
+def translate(exc: BaseException) -> Exception:
+    """The one-line error for what went wrong in an analyst's statement."""
+    if isinstance(exc, apsw.AuthError) or (isinstance(exc, apsw.SQLError) and authorizer.last_denied):
+        # e.g. "not authorized to use function: load_extension" is an SQLError
+        what = authorizer.last_denied or "this statement"
+        return Refused(f"refused: {what} is not allowed: {READ_ONLY_HINT}")
+    if isinstance(exc, apsw.ReadOnlyError):
+        return Refused(f"refused: {READ_ONLY_HINT}")
+    if isinstance(exc, KeyError):
+        return UserError(f"the query uses parameter :{exc.args[0]} but no value was given: "
+                         f"add --param {exc.args[0]}=value")
+    if isinstance(exc, apsw.BindingsError):
+        if "no name" in str(exc):
+            return UserError("the query has a positional parameter (?) : name it (:name) and give "
+                             "--param name=value")
+        return UserError(f"parameters do not fit the query ({exc}): give one --param name=value per :name")
+    if isinstance(exc, (apsw.NoMemError, MemoryError)):
+        return UserError(f"the query needs more memory than the {memory_budget()} MiB allowed: narrow it "
+                         "(LIMIT, fewer columns, WHERE), or raise MEMORY=megabytes")
+    if isinstance(exc, apsw.TooBigError):
+        return UserError(f"a value the query builds is larger than {MAX_VALUE_BYTES // 2**20} MiB, the limit "
+                         "for one string or blob: build smaller values")
+    if isinstance(exc, apsw.MismatchError):
+        return UserError("datatype mismatch: a value or parameter has the wrong type for where it is used "
+                         "(e.g. LIMIT needs an integer): check the query and its --param values")
+    if isinstance(exc, OverflowError):
+        return UserError(f"a number does not fit SQLite's 64-bit integers or doubles ({exc}): check --param values")
+    if isinstance(exc, apsw.SQLError):
+        return UserError(f"SQL error: {exc}")
+    if isinstance(exc, apsw.Error):
+        return UserError(f"SQLite could not run the query ({type(exc).__name__}: {exc}): check the query and the database")
+    return UserError(f"{type(exc).__name__}: {exc}")
+
+
+_MEMORY = [DEFAULT_MEMORY_MB]
+
+
+def memory_budget() -> int:
+    return _MEMORY[0]
+
+
+def limit_memory(megabytes: int | None) -> None:
+    """Cap this process for analyst SQL (see :func:`broker.limits.cap_memory`)."""
+    megabytes = DEFAULT_MEMORY_MB if megabytes is None else megabytes
+    if not megabytes > 0:
+        raise UserError(f"the memory budget must be a positive number of megabytes, not {megabytes}: give MEMORY=")
+    _MEMORY[0] = megabytes
+    cap_memory(megabytes)
 
 
 def filter_names() -> list[str]:
@@ -148,6 +195,16 @@ def load_filter(name: str) -> tuple[str, dict[str, str]]:
     return sql, dict(_PARAM_DECL.findall(sql))
 
 
+def split_params(text: str | None) -> list[str]:
+    """``PARAMS="a=1 name='two words'"`` -> ["a=1", "name=two words"] (shell-like quoting)."""
+    if not text:
+        return []
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise UserError(f"PARAMS={text!r}: {exc}: quote values with spaces as name='two words'") from None
+
+
 def parse_params(pairs: list[str] | None) -> dict[str, str]:
     out = {}
     for pair in pairs or []:
@@ -159,29 +216,44 @@ def parse_params(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
-def typed(value: str) -> int | float | str:
-    """A parameter's value as SQLite should compare it: integer, real, else text."""
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
+_INT = re.compile(r"[+-]?[0-9]+")
+_REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def typed(value: str, name: str = "value") -> int | float | str:
+    """A parameter's value as SQLite should compare it: a plain decimal integer binds as an integer,
+    a plain decimal number as a real, anything else (``nan``, ``1_000``, ``FAKE001``) as text. A
+    number SQLite cannot hold (beyond 64-bit integers, or overflowing a double) is an error."""
+    text = value.strip()
+    if _INT.fullmatch(text):
+        number = int(text)
+        if not -(2**63) <= number < 2**63:
+            raise UserError(f"--param {name}={value}: beyond SQLite's 64-bit integers: give a smaller number")
+        return number
+    if _REAL.fullmatch(text):
+        number = float(text)
+        if not math.isfinite(number):
+            raise UserError(f"--param {name}={value}: overflows a double: give a smaller number")
+        return number
     return value
 
 
 def run_filter(db: str | Path, name: str, params: dict[str, str] | None = None, *,
-               timeout: float | None = None) -> str:
+               timeout: float | None = None, out: TextIO | None = None, fmt: str = "table") -> str | None:
     """Run the saved selection ``name`` with its defaults overridden by ``params``."""
     sql, defaults = load_filter(name)
     unknown = sorted(set(params or {}) - set(defaults))
     if unknown:
         takes = ", ".join(f"{k} (default {v})" for k, v in defaults.items()) or "no parameters"
         raise UserError(f"filter {name} has no parameter {unknown[0]!r}: it takes {takes}")
-    values = {k: typed(v) for k, v in {**defaults, **(params or {})}.items()}
+    values = {k: typed(v, k) for k, v in {**defaults, **(params or {})}.items()}
+    for key, value in values.items():
+        if isinstance(typed(defaults[key], key), (int, float)) and not isinstance(value, (int, float)):
+            raise UserError(f"--param {key}={value}: filter {name} takes a number here (default {defaults[key]})")
     prepare = None
     if _STREAM_FILTER.search(sql):  # a stream filter reads the batch's temp tables: all objects here
         prepare = all_objects_as_batch
-    return run_query(db, sql, params=values, timeout=timeout, prepare=prepare)
+    return run_query(db, sql, params=values, timeout=timeout, out=out, fmt=fmt, prepare=prepare)
 
 
 def all_objects_as_batch(conn) -> None:
@@ -195,31 +267,3 @@ def all_objects_as_batch(conn) -> None:
             conn.execute(render("filtering/fill_phot_keys.sql"))
     finally:
         conn.authorizer = saved
-
-
-class ReadOnlyShell(apsw.shell.Shell):
-    """apsw's shell on the analyst connection, without the commands that would leave it."""
-
-    def _refuse(self, cmd):
-        raise self.Error(f"{cmd} is not available in the read-only analyst shell")
-
-    def command_open(self, cmd):
-        self._refuse(".open")
-
-    def command_connection(self, cmd):
-        self._refuse(".connection")
-
-    def command_load(self, cmd):
-        self._refuse(".load (extensions)")
-
-    def command_restore(self, cmd):
-        self._refuse(".restore")
-
-    def command_py(self, cmd):
-        self._refuse(".py")
-
-
-def shell(db: str | Path, timeout: float | None = None) -> None:
-    conn = open_readonly(db, timeout)
-    sh = ReadOnlyShell(db=conn)
-    sh.cmdloop(intro=f"MiniBroker read-only SQL on {db} (functions registered; .help, .quit)")

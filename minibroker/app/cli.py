@@ -97,6 +97,10 @@ def _known_failure(exc: BaseException, db) -> str | None:
                 "timeout: wait for it to finish, then run this again")
     if isinstance(exc, apsw.ReadOnlyError):
         return f"{where} cannot be written (read-only file or directory): check its permissions"
+    from minibroker.core.db import disk_full
+
+    if isinstance(exc, apsw.IOError) and db and disk_full(db):
+        return f"the disk holding {where} is full: free space, then run this again (completed files are kept)"
     if isinstance(exc, apsw.FullError):
         return f"the disk holding {where} is full: free space, then run this again (completed files are kept)"
     if isinstance(exc, (apsw.CorruptError, apsw.NotADBError)):

@@ -6,6 +6,8 @@ read-only connections refuse every write at the SQLite level.
 """
 
 from collections.abc import Callable
+import os
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,7 +34,8 @@ def policy_busy_timeout(conn: apsw.Connection) -> None:
 
 def policy_wal(conn: apsw.Connection) -> None:
     """WAL lets analysts read while a load writes; NORMAL sync is durable at each checkpoint."""
-    conn.pragma("journal_mode", "wal")
+    if conn.pragma("journal_mode") != "wal":  # switching needs the database to itself: only once
+        conn.pragma("journal_mode", "wal")
     conn.pragma("synchronous", "normal")
 
 
@@ -108,7 +111,7 @@ def connect(path: str | Path, *, readonly: bool = False,
     if readonly:
         if not path.is_file():
             raise UserError(f"no database at {where}: load data first (make load DATA=dir DB={where})")
-        conn = _open(where, apsw.SQLITE_OPEN_READONLY)
+        conn = _open_reader(where)
         for policy in READ_POLICIES:
             policy(conn)
         if functions:
@@ -131,17 +134,61 @@ def connect(path: str | Path, *, readonly: bool = False,
     except apsw.Error as exc:  # each migration is one transaction: the failed one left nothing behind
         done = schema.applied(conn)
         failed = next((m.name for m in schema.available() if m.name not in done), "a migration")
+        if isinstance(exc, apsw.FullError) or (isinstance(exc, apsw.IOError) and disk_full(where)):
+            raise UserError(f"cannot upgrade {where}: the disk is full ({failed} was rolled back, the data is as "
+                            "before): free space, then run this again") from exc
+        if isinstance(exc, apsw.BusyError):
+            raise UserError(f"cannot upgrade {where}: another writer kept it locked beyond the busy timeout "
+                            f"({failed} not applied, the data is as before): run this again when it is done") from exc
         raise UserError(f"cannot upgrade {where}: {failed} failed ({exc}) and was rolled back, the data is "
                         "as before: use the MiniBroker version that wrote this database, and report this") from exc
     sync_views(conn)
     return conn
 
 
-def _open(where: str, flags: int) -> apsw.Connection:
+def disk_full(where: str | Path, room: int = 1024 * 1024) -> bool:
+    """Whether the file system holding ``where`` has less than ``room`` bytes left: SQLite reports a
+    full disk as SQLITE_FULL when a write fails, but as a plain I/O error when it cannot grow the
+    -shm index or sync, so the space left decides what to tell the user."""
     try:
-        conn = apsw.Connection(where, flags=flags)
+        st = os.statvfs(os.path.dirname(os.path.abspath(where)) or ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < room
+
+
+def _open_reader(where: str) -> apsw.Connection:
+    """A read-only connection, also for a reader who cannot write the database's directory.
+
+    A WAL database needs its ``-shm`` index, which SQLite creates beside the file. When it cannot
+    (read-only mount, another user's directory) and no ``-wal`` file holds changes, the database
+    file alone is the whole database: it is opened ``immutable`` (SQLite then takes no locks and
+    reads only the file). A load that the owner starts meanwhile is not seen by this reader."""
+    try:
+        return _open(where, apsw.SQLITE_OPEN_READONLY, reraise=(apsw.ReadOnlyError, apsw.CantOpenError))
+    except (apsw.ReadOnlyError, apsw.CantOpenError):
+        pass
+    wal = Path(f"{where}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise UserError(f"cannot read {where}: its directory is not writable for you and its -wal file holds "
+                        "changes not yet in the database file: ask its owner to run any make load (which "
+                        "ends with a checkpoint) or query a copy")
+    uri = "file:" + urllib.parse.quote(str(Path(where).absolute())) + "?immutable=1"
+    return _open(where, apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI, name=uri)
+
+
+def _open(where: str, flags: int, *, reraise=(), name: str | None = None) -> apsw.Connection:
+    try:
+        conn = apsw.Connection(name or where, flags=flags)
         policy_busy_timeout(conn)  # before the first read: a WAL reader may meet a writer's lock here
         conn.pragma("schema_version")  # reads the header: fails here on a file that is not SQLite
+    except reraise:
+        raise
+    except (apsw.FullError, apsw.IOError) as exc:
+        if isinstance(exc, apsw.FullError) or disk_full(where):  # e.g. no room for the -shm index
+            raise UserError(f"cannot open {where}: the disk holding it is full: free space, then run this "
+                            "again (the data is kept)") from None
+        raise
     except apsw.NotADBError:
         raise UserError(f"{where} is not a SQLite database: give another DB path") from None
     except apsw.CantOpenError:

@@ -65,37 +65,62 @@ def check_compatible(done: dict[str, str], known: list[Migration], where: str) -
 
 
 def migrate(conn: apsw.Connection, where: str = "database", known: list[Migration] | None = None) -> list[str]:
-    """Apply every pending migration in order; returns the names applied."""
+    """Apply every pending migration in order; returns the names applied.
+
+    Another writer may be creating or upgrading the same database at this moment (two ``make
+    load`` started together): each migration runs in a ``begin immediate`` transaction that first
+    waits for the write lock, then re-reads what is applied, so the second writer finds the work
+    done instead of repeating it."""
     known = available() if known is None else known
     done = applied(conn)
     check_compatible(done, known, where)
     ran = []
-    for m in known:
-        if m.name in done:
-            continue
-        with conn:  # one transaction: the schema change and its record, or neither
-            conn.execute(m.sql)
-            conn.execute(
-                render("queries/migrations/record.sql"),
-                {"name": m.name, "checksum": m.checksum, "appliedAt": utc_now()},
-            )
-        ran.append(m.name)
+    while any(m.name not in done for m in known):
+        conn.execute("begin immediate")  # waits (busy timeout) for a writer that may be migrating
+        try:
+            done = applied(conn)
+            check_compatible(done, known, where)
+            pending = [m for m in known if m.name not in done]
+            if pending:  # one transaction: the schema change and its record, or neither
+                m = pending[0]
+                conn.execute(m.sql)
+                conn.execute(
+                    render("queries/migrations/record.sql"),
+                    {"name": m.name, "checksum": m.checksum, "appliedAt": utc_now()},
+                )
+                done[m.name] = m.checksum
+                ran.append(m.name)
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
     return ran
 
 
 def sync_views(conn: apsw.Connection, directory: Path = VIEWS_DIR) -> list[str]:
-    """(Re)create each ``sql/views/<name>.sql`` whose stored text differs; returns those changed."""
+    """(Re)create each ``sql/views/<name>.sql`` whose stored text differs; returns those changed.
+    Checked again under the write lock: another writer may be syncing the same views."""
     changed = []
     for path in sorted(directory.glob("*.sql")):
         name = path.stem
         sql = _view_statement(path)
-        row = conn.execute(render("queries/migrations/view_sql.sql"), {"name": name}).fetchone()
-        if row and _VIEW_HEAD.sub("create view", row[0]) == sql:
+        if _view_current(conn, name, sql):
             continue
-        with conn:  # the file drops the old view itself: "drop view if exists name; create view name as ..."
-            conn.execute(path.read_text())
-        changed.append(name)
+        conn.execute("begin immediate")
+        try:
+            if not _view_current(conn, name, sql):
+                conn.execute(path.read_text())  # the file drops the old view: "drop view if exists …; create view …"
+                changed.append(name)
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
     return changed
+
+
+def _view_current(conn: apsw.Connection, name: str, sql: str) -> bool:
+    row = conn.execute(render("queries/migrations/view_sql.sql"), {"name": name}).fetchone()
+    return bool(row) and _VIEW_HEAD.sub("create view", row[0]) == sql
 
 
 _VIEW_HEAD = re.compile(r"^\s*create\s+view", re.IGNORECASE)

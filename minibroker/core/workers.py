@@ -172,6 +172,11 @@ def _serve() -> int:  # pragma: no cover - runs in the worker interpreters
     import importlib
     import traceback
 
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent decides (it closes our stdin, we see EOF
+    # and leave); a worker printing its own KeyboardInterrupt traceback would only be noise
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the pipe

@@ -54,6 +54,10 @@ def save(conn: apsw.Connection, run_id: int, data: bytes) -> None:
 
 def load(conn: apsw.Connection, run_id: int):
     """The fitted estimator of ``run_id``, unpickled only after its hash matches the registry."""
+    kind = conn.execute(render("queries/hardening/model_blob_type.sql"), {"runId": run_id}).fetchone()
+    if kind is not None and kind[0] != "blob":  # fetching text that is not UTF-8 would fail, an integer mislead
+        raise UserError(f"run {run_id}: the stored model is {kind[0]}, not a blob (the models table was "
+                        "edited): retrain with make train")
     row = conn.execute(render("queries/model/load_model.sql"), {"runId": run_id}).fetchone()
     if row is None:
         raise UserError(f"run {run_id} has no stored model: train first (make train DB=...)")

@@ -32,10 +32,11 @@ def draw(ax, lc: LightCurve, *, legend: bool = True, small: bool = False) -> Non
         c = lc.bands[pb]
         colour = BAND_COLOURS[pb]
         if c.gp_t is not None:
-            ax.fill_between(c.gp_t, c.gp_flux - Z95 * c.gp_err, c.gp_flux + Z95 * c.gp_err,
+            gp_flux, gp_err = _clip(c.gp_flux), _clip(c.gp_err)
+            ax.fill_between(_clip(c.gp_t), gp_flux - Z95 * gp_err, gp_flux + Z95 * gp_err,
                             color=colour, alpha=0.18, linewidth=0)
-            ax.plot(c.gp_t, c.gp_flux, color=colour, linewidth=1.2 if not small else 0.9)
-        ax.errorbar(c.t, c.flux, yerr=c.dflux, fmt="o", color=colour, ecolor=colour,
+            ax.plot(_clip(c.gp_t), gp_flux, color=colour, linewidth=1.2 if not small else 0.9)
+        ax.errorbar(_clip(c.t), _clip(c.flux), yerr=_clip(c.dflux), fmt="o", color=colour, ecolor=colour,
                     markersize=3.5 if not small else 2.0, elinewidth=0.8, capsize=0,
                     label=f"{pb} ({len(c.t)})")
     ax.axhline(0.0, color="0.7", linewidth=0.6, zorder=0)
@@ -55,18 +56,35 @@ def draw(ax, lc: LightCurve, *, legend: bool = True, small: bool = False) -> Non
 
 def _ylim(ax, lc: LightCurve) -> None:
     """Scale to the observations and GP means, not to the GP band: across a season gap the band
-    widens to the prior and would flatten the curve."""
+    widens to the prior and would flatten the curve. Values so extreme that the range overflows
+    (fluxes near 1e308 are valid doubles) scale to the 1st-99th percentile of the fluxes instead;
+    the points beyond lie off the axes."""
     lo, hi = [], []
-    for c in lc.bands.values():
-        lo.append(np.min(c.flux - c.dflux))
-        hi.append(np.max(c.flux + c.dflux))
-        if c.gp_t is not None:
-            lo.append(np.min(c.gp_flux))
-            hi.append(np.max(c.gp_flux))
-    if lo:
+    with np.errstate(all="ignore"):
+        for c in lc.bands.values():
+            lo.append(np.min(_clip(c.flux) - _clip(c.dflux)))
+            hi.append(np.max(_clip(c.flux) + _clip(c.dflux)))
+            if c.gp_t is not None:
+                lo.append(np.min(_clip(c.gp_flux)))
+                hi.append(np.max(_clip(c.gp_flux)))
+        if not lo:
+            return
         a, b = min(min(lo), 0.0), max(hi)
-        pad = 0.08 * (b - a) if b > a else 1.0
-        ax.set_ylim(a - pad, b + pad)
+        if not (np.isfinite(b - a) and abs(b - a) < MAX_SPAN):
+            flux = np.concatenate([c.flux for c in lc.bands.values()])
+            flux = flux[np.isfinite(flux)]
+            a, b = (np.percentile(flux, [1, 99]) if len(flux) else (-1.0, 1.0))
+            a, b = float(max(a, -MAX_SPAN / 4)), float(min(b, MAX_SPAN / 4))
+        pad = 0.08 * (b - a) if b > a else max(1.0, abs(a) * 0.1)
+    ax.set_ylim(a - pad, b + pad)
+
+
+MAX_SPAN = 1e300  # a y range matplotlib can transform without overflowing
+CLIP = 1e150      # values beyond are drawn at ±CLIP (flux ± error and spans then never overflow)
+
+
+def _clip(values):
+    return np.clip(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=CLIP, neginf=-CLIP), -CLIP, CLIP)
 
 
 def figure(lc: LightCurve):
@@ -75,6 +93,9 @@ def figure(lc: LightCurve):
     t = title(lc)
     if lc.gp_source == "computed":
         t += " | GP fitted for this plot (not in lcGP)"
+    if any(np.any(np.abs(np.nan_to_num(getattr(c, k), nan=0.0)) > CLIP)
+           for c in lc.bands.values() for k in ("t", "flux", "dflux")):
+        t += f" | values beyond ±{CLIP:.0e} drawn at the limit"
     ax.set_title(t, fontsize=11)
     fig.tight_layout()
     return fig
