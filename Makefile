@@ -56,7 +56,7 @@ export $(TEXT_VARS)
 dataset_opt = $(if $(DATASET),--dataset "$$DATASET")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
+.PHONY: help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,7 +84,19 @@ kafka-status: ## is the local Kafka broker running, and where
 kafka-stop: ## stop the local Kafka broker
 	$(PYTHON) tools/kafka/kafka.py stop
 
-test: $(VENV)/.installed kafka-jars ## run the test suite (fetches the Kafka jars first)
+# what the tests need from the system: the stock sqlite3 shell, Java and Maven (the real Kafka broker),
+# Debian's Chromium (the portal's browser tests); installed with apt when missing (as root)
+SYSTEM_PACKAGES := sqlite3:sqlite3 java:openjdk-17-jre-headless mvn:maven chromium:chromium
+
+system-deps: ## install the system packages the tests need when missing (sqlite3, Java, Maven, Chromium; apt, as root)
+	@missing="$(foreach p,$(SYSTEM_PACKAGES),$$(command -v $(word 1,$(subst :, ,$(p))) >/dev/null || echo $(word 2,$(subst :, ,$(p)))))"; \
+	missing=$$(echo $$missing); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "make: the tests need these Debian packages: $$missing (apt-get install them as root)" >&2; exit 1; fi; \
+		echo "installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: $(VENV)/.installed system-deps kafka-jars ## run the test suite (installs what it needs first: system packages, Kafka jars)
 	$(BIN)/python -m pytest -q
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]

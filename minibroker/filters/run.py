@@ -25,7 +25,8 @@ from pathlib import Path
 import apsw
 import orjson
 
-from minibroker.analyst.sql import FILTERS_DIR, authorizer, open_readonly, set_time_limit
+from minibroker.analyst.limits import Watchdog
+from minibroker.analyst.sql import FILTERS_DIR, authorizer, open_readonly
 from minibroker.core.db import immediate
 from minibroker.database import connect
 from minibroker.core.clock import utc_now
@@ -138,13 +139,18 @@ class Engine:
         conn = self.reader
         try:
             validate(conn, spec)
-            set_time_limit(conn, self.time_limit)
-            cur = conn.execute(spec.sql, spec.params)
-            try:
-                names = [d[0] for d in cur.getdescription()]
-            except apsw.ExecutionCompleteError:  # no rows
-                names = []
-            rows = cur.fetchall()
+            with Watchdog(conn, self.time_limit) as dog:  # the analyst's limit: holds whatever one step costs
+                try:
+                    cur = conn.execute(spec.sql, spec.params)
+                    try:
+                        names = [d[0] for d in cur.getdescription()]
+                    except apsw.ExecutionCompleteError:  # no rows
+                        names = []
+                    rows = cur.fetchall()
+                except apsw.InterruptError:
+                    if dog.signalled:  # Ctrl-C, not the time limit: stop the stream
+                        raise KeyboardInterrupt from None
+                    raise
         except FilterError as exc:
             return FilterResult(spec.name, "invalid", str(exc), 0, time.monotonic() - start), []
         except apsw.InterruptError:
