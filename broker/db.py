@@ -10,7 +10,7 @@ from pathlib import Path
 
 import apsw
 
-import udf
+from udf import registry as udf_registry
 from broker import migrations as schema
 from broker.errors import UserError
 from broker.migrations import check_readable, migrate, sync_views
@@ -92,7 +92,7 @@ def policy_writer_cache(conn: apsw.Connection) -> None:
 
 
 def policy_functions(conn: apsw.Connection) -> None:
-    udf.register(conn)
+    udf_registry.register(conn)
 
 
 READ_POLICIES = (policy_foreign_keys, policy_busy_timeout, policy_functions)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import orjson
 
-from udf import batch, stats
+from udf import batch
 
 
 def as_number(v) -> float | None:
@@ -62,11 +62,13 @@ class _FluxPairs:
         return type(self).fn(f, e)
 
 
-def _values(fn):
+def values_aggregate(fn):
+    """An aggregate class over one numeric column calling ``fn(x)``."""
     return type(fn.__name__, (_Values,), {"fn": staticmethod(fn)})
 
 
-def _pairs(fn):
+def pairs_aggregate(fn):
+    """An aggregate class over (flux, dflux) rows calling ``fn(f, e)``."""
     return type(fn.__name__, (_FluxPairs,), {"fn": staticmethod(fn)})
 
 
@@ -116,12 +118,3 @@ class PackedBandFeatures:
 
 PACKED_COLUMNS = ("objId", "pb") + batch.KEYS
 
-
-Stdev = _values(stats.stdev)
-Mad = _values(stats.mad)
-Skew = _values(stats.skew)
-WeightedMean = _pairs(stats.weighted_mean)
-NormStd = _pairs(stats.norm_std)
-NormAmplitude = _pairs(stats.norm_amplitude)
-NormMad = _pairs(stats.norm_mad)
-Beyond1Std = _pairs(stats.beyond_1std)
