@@ -1,7 +1,8 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: basename
 # of DATA), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES.
+# (saved selections), TIMEOUT, TOP, N, OUT, SEED, FEATURES (moments|gp), GRID, OBJ, GP, RUN, SIZES,
+# PARQUET (an export directory), SPARK_MASTER (local[N] or a cluster URL).
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -31,7 +32,7 @@ REPEATS ?= 3
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv demo test test-spark export spark-features spark-filter import-features load labels features sql simulate train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,8 +48,8 @@ venv: $(VENV)/.installed ## create .venv and install MiniBroker with its depende
 demo: $(VENV)/.installed ## the whole job on simulated data: simulate, load, features, train, predict, anomalies
 	$(MB) demo --out $(OUT) --seed $(SEED) --jobs $(JOBS)
 
-test: $(VENV)/.installed ## run the test suite
-	$(BIN)/python -m pytest -q
+test: $(VENV)/.installed ## run the test suite (without the spark group: make test-spark)
+	$(BIN)/python -m pytest -q -m "not spark"
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]
 	@test -n "$(DATA)" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
@@ -92,3 +93,31 @@ bench: $(VENV)/.installed ## benchmarks: make bench [SIZES=1000,10000,100000] [R
 
 clean: ## remove the virtual environment and caches (databases are kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+
+PARQUET ?=
+SPARK_MASTER ?= local[2]
+
+$(VENV)/.spark-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	@java -version >/dev/null 2>&1 || { echo "make: the spark extra needs Java 17 (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+	@touch $@
+
+export: $(VENV)/.installed ## write the database as Parquet for Spark: make export DB=… OUT=dir
+	$(BIN)/python -m pip install --quiet -e '.[spark]'
+	$(MB) export --db "$(DB)" --out "$(OUT)"
+
+spark-features: $(VENV)/.spark-installed ## lcFeats on Spark from an export: make spark-features PARQUET=dir [SPARK_MASTER=local[2]]
+	@test -n "$(PARQUET)" || { echo "make spark-features: give PARQUET=export directory (make export)" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark features "$(PARQUET)"
+
+spark-filter: $(VENV)/.spark-installed ## a saved filter on Spark SQL: make spark-filter FILTER=name PARQUET=dir [PARAMS="k=v …"]
+	@test -n "$(PARQUET)" -a -n "$(FILTER)" || { echo "make spark-filter: give FILTER=name and PARQUET=export directory" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark filter "$(FILTER)" --parquet "$(PARQUET)" $(foreach p,$(PARAMS),--param "$(p)")
+
+import-features: $(VENV)/.installed ## store Spark's features back in the database where inputs are unchanged: make import-features PARQUET=dir DB=…
+	@test -n "$(PARQUET)" || { echo "make import-features: give PARQUET=export directory" >&2; exit 2; }
+	$(BIN)/python -m pip install --quiet -e '.[spark]'
+	$(MB) import-features --db "$(DB)" "$(PARQUET)"
+
+test-spark: $(VENV)/.spark-installed ## the spark test group (pyspark, Java 17, local[2])
+	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py

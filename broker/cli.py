@@ -133,6 +133,9 @@ EXTRA_COMMANDS: list[tuple[str, str, str]] = [
     ("gp", "gp.cli", "Gaussian-process interpolation of each object-band into lcGP, with GP features in lcGPFeats"),
     ("plot", "report.cli_plot", "plot one object's multiband light curve (optionally with its GP) as a PNG"),
     ("report", "report.cli_report", "write a static HTML report: anomaly gallery, confusion matrix, feature plots, tables"),
+    ("export", "sparkjobs.cli_export", "write the database's tables as Parquet (partitioned by dataset) with a manifest, for Spark"),
+    ("import-features", "sparkjobs.cli_import", "store features computed on Spark back in the database, where the input file is unchanged"),
+    ("spark", "sparkjobs.cli_spark", "features, saved filters and SQL on Apache Spark over an export (SPARK_MASTER=local[2] or a cluster)"),
 ]
 
 

@@ -53,6 +53,8 @@ def _is_float(node: exp.Expression) -> bool:
         return node.to.this in _FLOAT_TYPES
     if isinstance(node, exp.Paren):
         return _is_float(node.this)
+    if isinstance(node, (exp.Mul, exp.Add, exp.Sub)):  # a real operand makes the result real in SQLite
+        return _is_float(node.this) or _is_float(node.expression)
     return False
 
 
