@@ -20,7 +20,10 @@ def run(args) -> int:
         import pyarrow  # noqa: F401
     except ImportError:
         raise UserError("pyarrow is not installed: pip install -e '.[spark]'") from None
+    from broker import datasets
+
     conn = connect(args.db, readonly=True)
+    datasets.require(conn, None, args.db)
     result = export(conn, Path(args.out), tables=args.table,
                     progress=(lambda t, n: print(f"  {t}: {n:,} rows", file=sys.stderr)) if sys.stderr.isatty() else None)
     print(f"export {args.db} -> {args.out}: {result.summary()}")

@@ -17,9 +17,12 @@ def run(args) -> int:
         from sparkjobs.importer import import_features
     except ImportError:
         raise UserError("pyarrow is not installed: pip install -e '.[spark]'") from None
+    from broker import datasets
+
+    conn = connect(args.db)
+    datasets.require(conn, None, args.db)
     if not Path(args.parquet).is_dir():
         raise UserError(f"no directory at {args.parquet}: give PARQUET=the export directory")
-    conn = connect(args.db)
     result = import_features(conn, Path(args.parquet))
     print(f"import-features {args.parquet} -> {args.db}: {result.stored} objects stored, "
           f"{len(result.skipped)} skipped (file changed since the export) in {result.seconds:.1f} s")
