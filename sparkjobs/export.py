@@ -28,7 +28,7 @@ from broker.errors import UserError
 from sparkjobs.sqltext import render
 
 FORMAT_VERSION = 1
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000  # rows per Parquet row group: Spark splits a file between tasks at row groups
 FLOAT_ARRAYS = {"lcBands": ("t", "flux", "dflux")}  # little-endian float64 blobs -> list<float64>
 PARTITIONED_VIA = ("dataset", "objId", "fileId")   # how a row finds its dataset, in order of preference
 OWN_DATASET = ("objects", "sourceFiles")            # tables partitioned by their own dataset column

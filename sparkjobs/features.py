@@ -23,22 +23,30 @@ class SparkFeatureRun:
     bands: int
     seconds: float
     out: Path
+    phases: dict  # seconds per step: bands (kernel + write), seen, lcFeats, lcBandStats
 
 
 def compute(spark, export_dir: Path) -> SparkFeatureRun:
     start = time.perf_counter()
+    phases = {}
+
+    def step(name, fn):
+        t = time.perf_counter()
+        fn()
+        phases[name] = time.perf_counter() - t
+
     export_dir = Path(export_dir).resolve()
     register_export(spark, export_dir, tables=["lcBands", "objects", "sourceFiles"])
     out = results_dir(export_dir)
     inputs = spark.sql(render("spark/band_inputs.sql.j2"))
     bands = inputs.mapInArrow(band_features, OUTPUT_DDL)
-    bands.write.mode("overwrite").parquet(str(out / "bands"))
+    step("bands", lambda: bands.write.mode("overwrite").parquet(str(out / "bands")))
     spark.read.parquet(str(out / "bands")).createOrReplaceTempView("sparkBands")
-    seen = spark.sql(render("spark/seen.sql"))
-    seen.write.mode("overwrite").parquet(str(out / "seen"))
+    step("seen", lambda: spark.sql(render("spark/seen.sql")).write.mode("overwrite").parquet(str(out / "seen")))
     spark.read.parquet(str(out / "seen")).createOrReplaceTempView("sparkSeen")
-    spark.sql(render("spark/lcfeats.sql.j2")).write.mode("overwrite").parquet(str(out / "lcFeats"))
-    spark.sql(render("spark/lcbandstats.sql")).write.mode("overwrite").parquet(str(out / "lcBandStats"))
+    step("lcFeats", lambda: spark.sql(render("spark/lcfeats.sql.j2")).write.mode("overwrite").parquet(str(out / "lcFeats")))
+    step("lcBandStats", lambda: spark.sql(render("spark/lcbandstats.sql")).write.mode("overwrite")
+         .parquet(str(out / "lcBandStats")))
     n_objects = spark.read.parquet(str(out / "seen")).count()
     n_bands = spark.read.parquet(str(out / "bands")).count()
-    return SparkFeatureRun(n_objects, n_bands, time.perf_counter() - start, out)
+    return SparkFeatureRun(n_objects, n_bands, time.perf_counter() - start, out, phases)

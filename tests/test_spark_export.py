@@ -5,7 +5,6 @@ import json
 import shutil
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from broker.cli import main
@@ -16,6 +15,8 @@ pytestmark = pytest.mark.spark
 
 
 def test_manifest_counts_and_hashes_match_the_database(spark_world):
+    import pyarrow.parquet as pq
+
     manifest = json.loads((spark_world.export / "manifest.json").read_text())
     conn = connect(spark_world.db, readonly=True)
     tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' "
@@ -34,6 +35,8 @@ def test_manifest_counts_and_hashes_match_the_database(spark_world):
 
 
 def test_lcbands_rows_are_whole_object_bands_as_float64_lists(spark_world):
+    import pyarrow.parquet as pq
+
     table = pq.read_table(spark_world.export / "lcBands" / "dataset=train")
     conn = connect(spark_world.db, readonly=True)
     want = {(o, pb): (n, t, f, e) for o, pb, n, t, f, e in conn.execute(
