@@ -32,7 +32,7 @@ REPEATS ?= 3
 dataset_opt = $(if $(DATASET),--dataset "$(DATASET)")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-spark export spark-features spark-filter import-features load labels features sql simulate train predict anomalies gp plot report bench clean
+.PHONY: help venv demo test test-spark bench-spark export spark-features spark-filter import-features load labels features sql simulate train predict anomalies gp plot report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -121,3 +121,6 @@ import-features: $(VENV)/.installed ## store Spark's features back in the databa
 
 test-spark: $(VENV)/.spark-installed ## the spark test group (pyspark, Java 17, local[2])
 	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py
+
+bench-spark: $(VENV)/.spark-installed ## Spark features vs make features, local[1] vs local[2]: make bench-spark [SIZES=10000,100000] -> bench/spark_results.md
+	$(BIN)/python -m sparkjobs.bench --sizes $(SIZES) --out bench/
