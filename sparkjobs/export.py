@@ -17,7 +17,6 @@ import itertools
 import json
 import shutil
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +57,15 @@ def arrow_type(table: str, column: str, declared: str):
     if "blob" in d or not d:
         return pa.binary()
     return pa.float64()
+
+
+# the characters Spark escapes in a Hive partition value (ExternalCatalogUtils.escapePathName); it
+# decodes each %XX as one character, so non-ASCII text must stay raw UTF-8, not percent-encoded
+_ESCAPED = set(chr(c) for c in range(1, 0x20)) | set('"#%\'*/:=?\\\x7f{[]^')
+
+
+def partition_value(value: str) -> str:
+    return "".join(f"%{ord(ch):02X}" if ch in _ESCAPED else ch for ch in value)
 
 
 def _via(table: str, columns: list[str]) -> str:
@@ -137,7 +145,7 @@ def export(conn: apsw.Connection, out: Path, *, tables: list[str] | None = None,
             schema = pa.schema([(c, arrow_type(table, c, t)) for c, t in cols if c in kept])
             sql = render("spark/export_rows.sql.j2", table=table, columns=kept, via=via)
             files, rows = {}, 0
-            parts = [(d, tmp / table / ("dataset=" + urllib.parse.quote(d, safe="")) / "part-00000.parquet")
+            parts = [(d, tmp / table / ("dataset=" + partition_value(d)) / "part-00000.parquet")
                      for d in datasets] if via != "none" else [(None, tmp / table / "part-00000.parquet")]
             for dataset, path in parts:
                 n = _write(conn.execute(sql, {"dataset": dataset}), schema, path)

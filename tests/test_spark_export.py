@@ -99,3 +99,21 @@ def test_import_stores_unchanged_objects_and_skips_changed_ones(spark_world, spa
     assert main(["features", "--db", str(db), "--jobs", "1"]) == 0  # the skipped object is still pending
     conn = connect(db, readonly=True)
     assert conn.execute("select count(*) from lcFeats where objId = ?", (changed_id,)).fetchone()[0] == 1
+
+
+def test_odd_dataset_names_survive_the_partition_path(spark, tmp_path):
+    """Dataset names become Hive partition directories: '/', '=', '%', spaces and non-ASCII must come
+    back unchanged through Spark's partition discovery."""
+    from sparkjobs.tables import register_export
+
+    name = "odd/näme=1 %2F x"
+    data = tmp_path / "lc"
+    data.mkdir()
+    write_lc(data / "A.dat", [(59000.0 + i, "g", 5.0 + i, 1.0) for i in range(4)])
+    db = tmp_path / "odd.db"
+    assert main(["load", "--db", str(db), "--dataset", name, "--jobs", "1", str(data)]) == 0
+    out = tmp_path / "export"
+    assert main(["export", "--db", str(db), "--out", str(out)]) == 0
+    register_export(spark, out)
+    assert [tuple(r) for r in spark.sql("select dataset, name from objects").collect()] == [(name, "A")]
+    assert spark.sql("select count(*) from lcBands").collect()[0][0] == 1
