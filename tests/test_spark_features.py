@@ -84,3 +84,31 @@ def test_executor_code_imports_without_apsw_or_the_database_layer():
             "import sparkjobs.kernels, udf.functions\nprint('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_executors_need_only_numpy_pandas_pyarrow_not_minibroker(spark_world, tmp_path):
+    """Cluster-ready: executors whose Python has numpy, pandas and pyarrow but not MiniBroker get
+    the code from the zip the session ships (addPyFile), and compute the same features."""
+    import importlib.metadata as md
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", str(bare)], check=True)
+    py = str(bare / "bin" / "python")
+    pins = [f"{p}=={md.version(p)}" for p in ("numpy", "pandas", "pyarrow")]
+    subprocess.run([py, "-m", "pip", "install", "--quiet", *pins], check=True)
+    probe = subprocess.run([py, "-c", "import udf"], capture_output=True, text=True, cwd=tmp_path)
+    assert probe.returncode != 0 and "No module named 'udf'" in probe.stderr  # MiniBroker is not there
+    export = tmp_path / "export"
+    shutil.copytree(spark_world.export, export)
+    env = {**os.environ, "PYSPARK_PYTHON": py, "SPARK_MASTER": "local[2]"}
+    run = subprocess.run([sys.executable, "-m", "broker.cli", "spark", "features", str(export)],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    cols, want = sqlite_rows(spark_world.db, "select * from lcFeats order by objId")
+    got = pq.read_table(export / "features" / "lcFeats").sort_by("objId")
+    assert_same_rows([tuple(r.values()) for r in got.to_pylist()], want, ordered=True, what="lcFeats (bare executors)")
