@@ -3,7 +3,8 @@
 # directory's own name), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
 # (saved selections), TIMEOUT, FORMAT (table|csv|tsv), MEMORY (MiB), TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
 # NAMES and SIM (make classnames), SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS,
-# KAFKA_PORT (make kafka-start), PORT (make serve).
+# KAFKA_PORT (make kafka-start), PORT (make serve), PARQUET (an export directory), SPARK_MASTER (local[N]
+# or a cluster URL).
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -41,6 +42,8 @@ TO      ?=
 PORT    ?= 8001
 
 SOURCE  ?=
+PARQUET ?=
+SPARK_MASTER ?= local[2]
 FOLLOW  ?=
 ALERTS  ?=
 NAMES   ?=
@@ -49,14 +52,14 @@ SIM     ?=
 # Text the user types (paths, SQL, names) reaches the commands exactly as typed, spaces, quotes and
 # $ included: make keeps the raw value (no $(...) expansion) and the recipes read it from the
 # environment ("$$Q"), never pasted into a shell command line.
-TEXT_VARS := DB DATA DATASET LABELS Q FILTER PARAMS OBJ OUT TIMEOUT FORMAT MEMORY SOURCE NAME CSV NAMES
+TEXT_VARS := PARQUET DB DATA DATASET LABELS Q FILTER PARAMS OBJ OUT TIMEOUT FORMAT MEMORY SOURCE NAME CSV NAMES
 $(foreach v,$(TEXT_VARS),$(eval override $(v) := $$(value $(v))))
 export $(TEXT_VARS)
 
 dataset_opt = $(if $(DATASET),--dataset "$$DATASET")
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
+.PHONY: test-spark bench-spark export spark-features spark-filter import-features help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,7 +100,7 @@ system-deps: ## install the system packages the tests need when missing (sqlite3
 	fi
 
 test: $(VENV)/.installed system-deps kafka-jars ## run the test suite (installs what it needs first: system packages, Kafka jars)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not spark"
 
 load: $(VENV)/.installed ## load light-curve files: make load DATA=dir [DB=broker.db] [DATASET=name] [JOBS=n]
 	@test -n "$$DATA" || { echo "make load: give DATA=directory of light-curve files" >&2; exit 2; }
@@ -161,6 +164,32 @@ backtest: $(VENV)/.installed ## replay a stream filter night by night: make back
 	@test -n "$$FILTER" || { echo "make backtest: give FILTER=name of sql/filters/NAME.sql" >&2; exit 2; }
 	$(MB) backtest --db "$$DB" --filter "$$FILTER" $(dataset_opt) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 	$(BIN)/python -m minibroker.portal.bench --db bench/cache/portal-100000.db --out bench/portal.md
+
+$(VENV)/.spark-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,portal,spark]'
+	@java -version >/dev/null 2>&1 || { echo "make: the spark extra needs Java 17 (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+	@touch $@
+
+export: $(VENV)/.spark-installed ## write the database as Parquet for Spark: make export DB=… OUT=dir
+	$(MB) export --db "$$DB" --out "$$OUT"
+
+spark-features: $(VENV)/.spark-installed ## lcFeats on Spark from an export: make spark-features PARQUET=dir [SPARK_MASTER=local[2]]
+	@test -n "$$PARQUET" || { echo "make spark-features: give PARQUET=export directory (make export)" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark features "$$PARQUET"
+
+spark-filter: $(VENV)/.spark-installed ## a saved filter on Spark SQL: make spark-filter FILTER=name PARQUET=dir [PARAMS="k=v …"]
+	@test -n "$$PARQUET" -a -n "$$FILTER" || { echo "make spark-filter: give FILTER=name and PARQUET=export directory" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark filter "$$FILTER" --parquet "$$PARQUET" $(foreach p,$(PARAMS),--param "$(p)")
+
+import-features: $(VENV)/.spark-installed ## store Spark's features back in the database where inputs are unchanged: make import-features PARQUET=dir DB=…
+	@test -n "$$PARQUET" || { echo "make import-features: give PARQUET=export directory" >&2; exit 2; }
+	$(MB) import-features --db "$$DB" "$$PARQUET"
+
+test-spark: $(VENV)/.spark-installed system-deps ## the spark test group (pyspark, Java 17, local[2])
+	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py
+
+bench-spark: $(VENV)/.spark-installed ## Spark features vs make features, local[1] vs local[2]: make bench-spark [SIZES=10000,100000] -> bench/spark_results.md
+	$(BIN)/python -m minibroker.spark.bench --sizes $(SIZES) --out bench/
 
 clean: ## remove the virtual environment and caches (databases are kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -79,3 +79,24 @@ def random_rows(rng: np.random.Generator, n: int, bands="ugriz", mean=100.0):
     e = rng.uniform(1.0, 10.0, n)
     f = rng.normal(mean, 30.0, n)
     return [(f"{a:.6f}", b, f"{c:.6f}", f"{d:.6f}") for a, b, c, d in zip(t, pb, f, e)]
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The spark test group's one SparkSession (local[2] unless SPARK_MASTER says otherwise).
+    pyspark and Java missing fail here, loudly: make test-spark installs the extra."""
+    from minibroker.spark.session import get_session, stop_session
+
+    session = get_session("minibroker-tests")
+    yield session
+    stop_session()
+
+
+@pytest.fixture(scope="session")
+def spark_world(tmp_path_factory):
+    """A database with the real 100 (dataset 'train', labelled, with GP features), the malformed
+    corpus (dataset 'Corpus': mixed case on purpose, for LIKE) and 300 simulated objects ('sim'),
+    featurised, trained (rf), predicted and anomaly-ranked in SQLite; and its export. Read only."""
+    from spark_helpers import build_world
+
+    return build_world(tmp_path_factory.mktemp("spark"))

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "minibroker.model.cli",
     "minibroker.gp.cli",
     "minibroker.report.cli",
+    "minibroker.spark.cli",
     "minibroker.portal.server",
 ]
 
