@@ -1,8 +1,7 @@
 """``make features``: lcFeats, lcBandStats and lcPeriodFeats, computed inside SQLite, for every object
 that needs them.
 
-Incremental: an object needs features when it has no lcFeats or no lcPeriodFeats row (deleting
-an lcFeats row deletes the object's lcPeriodFeats row too, a trigger of migration 005). The loader deletes that
+Incremental: an object needs features when it has no lcFeats or no lcPeriodFeats row. The loader deletes that
 row whenever it adds or replaces the object's photometry, in the same transaction, so a
 re-run on an unchanged database selects nothing. Objects are done in chunks, one
 transaction each, so an interrupted run keeps what it finished.
