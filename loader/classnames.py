@@ -20,7 +20,10 @@ NAME_COLUMNS = ("className", "class_name", "classname", "type")   # in a labels 
 
 
 def from_headers(conn: apsw.Connection) -> None:
-    """Names from ``#type:`` headers of labelled objects (in its own write transaction)."""
+    """Names from ``#type:`` headers of labelled objects (in its own write transaction); nothing on a
+    database older than migration 005."""
+    if not _has_table(conn):
+        return
     with immediate(conn):
         conn.execute(render("queries/classnames/from_headers.sql"))
 
@@ -81,7 +84,7 @@ def load_csv(conn: apsw.Connection, path: str | Path) -> dict[int, str]:
 
 def names(conn: apsw.Connection) -> dict[int, str]:
     """label -> name of every named class (empty on a database without the table)."""
-    if not conn.execute(render("queries/classnames/has_table.sql")).fetchone()[0]:
+    if not _has_table(conn):
         return {}
     return {int(label): name for label, name in conn.execute(render("queries/classnames/all.sql"))}
 
@@ -95,3 +98,7 @@ def names_for(conn: apsw.Connection, labels) -> dict[int, str]:
 def show(label: int, known: dict[int, str]) -> str:
     """One class as printed: its name where known, else its number."""
     return known.get(int(label), str(int(label)))
+
+
+def _has_table(conn: apsw.Connection) -> bool:
+    return bool(conn.execute(render("queries/classnames/has_table.sql")).fetchone()[0])

@@ -64,7 +64,7 @@ def test_every_candidate_is_deterministic(real):
 def test_runs_are_recorded_with_one_chosen_by_the_rule(real):
     conn, _, result = real
     rows = runs_of(conn, result.training_id)
-    assert [r[1] for r in rows] == ["svm", "rf", "svmScaled", "lgbm"]
+    assert [r[1] for r in rows] == ["svm", "rf", "svmScaled", "lgbm", "et"]
     assert sum(r[7] for r in rows) == 1
     best = max(r[8] for r in rows)                               # the repeated-CV mean
     chosen = next(r for r in rows if r[7] == 1)

@@ -63,3 +63,9 @@ def test_jobs_do_not_change_the_numbers(trained):
     rf = next(r for r in result.runs if r.model == "rf")
     assert again.repeated.scores == rf.repeated.scores
     assert again.repeated.n_wrong.tolist() == rf.repeated.n_wrong.tolist()
+
+
+def test_the_command_line_default_is_the_module_default():
+    from minibroker.model import cli_train, repeated
+
+    assert cli_train.REPEATS == repeated.REPEATS == 10

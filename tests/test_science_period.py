@@ -102,6 +102,7 @@ def test_real_shape_features_against_the_reference(stored):
 
 
 def test_incremental_and_cleared_with_the_photometry(db, tmp_path):
+    """A reloaded file clears its object's period features (the loader), the next run redoes them."""
     from conftest import random_rows, write_lc
     from minibroker.loader.load import list_files, load_files
 

@@ -1,9 +1,8 @@
 """``make features``: lcFeats, lcBandStats and lcPeriodFeats, computed inside SQLite, for every object
 that needs them.
 
-Incremental: an object needs features when it has no lcFeats or no lcPeriodFeats row (deleting
-an lcFeats row deletes the object's lcPeriodFeats row too, a trigger of migration 005). The loader
-deletes that row whenever it adds or replaces the object's photometry, in the same transaction, so a
+Incremental: an object needs features when it has no lcFeats or no lcPeriodFeats row. The loader
+deletes both rows whenever it adds or replaces the object's photometry, in the same transaction, so a
 re-run on an unchanged database selects nothing.
 
 A science step run by the one driver (``minibroker.core.step``): each chunk of objects is

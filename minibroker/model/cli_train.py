@@ -2,13 +2,13 @@
 
 from minibroker.model.cli_common import feature_set_arg, split_list, table
 
+REPEATS = 10   # model.repeated.REPEATS, without importing scikit-learn to build the parser (a test checks)
+
 
 def add_arguments(parser) -> None:
-    from minibroker.model.repeated import REPEATS
-
     parser.add_argument("--features", help="comma-separated feature columns (default: every column of the feature set)")
     feature_set_arg(parser)
-    parser.add_argument("--models", help="comma-separated candidates (default: svm,rf,svmScaled,lgbm; gb also exists)")
+    parser.add_argument("--models", help="comma-separated candidates (default: svm,rf,svmScaled,lgbm,et; gb also exists)")
     parser.add_argument("--repeats", type=int, default=REPEATS,
                         help=f"repeats of stratified 5-fold CV the choice is made on (default: {REPEATS}; "
                              "0: the exercise's single split only)")

@@ -137,7 +137,7 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
     data = rows(conn, "queries/report/gp_summary.sql", params)[1] if has_table(conn, "lcGPFeats") else []
     if data:
         s.tables.append(_table(["band", "object-bands", "fitted", "< 3 points", "not converged",
-                                "mean length scale", "mean reduced chi2"], data))
+                                "at a bound", "reduced chi2 > 5", "mean length scale", "mean reduced chi2"], data))
     else:
         s.missing = "No GP fits: run make gp."
     sections.append(s)

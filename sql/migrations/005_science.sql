@@ -50,8 +50,18 @@ create table lcPeriodFeats (
     detDuration real    -- last - first detection (flux/dflux >= 5), days
 );
 
--- photometry that changes clears lcFeats (the loader does that): the period features go with it
-create trigger lcFeats_clears_period after delete on lcFeats
-begin
-    delete from lcPeriodFeats where objId = old.objId;
-end;
+
+-- GP fits a person should not trust (computed columns, readable by the stock sqlite3 shell): a fit
+-- that ended on a bound of its amplitude (1e-5, 1e5 flux^2) or length scale (1, 20 days), and a fit
+-- whose reduced chi2 against the observations exceeds 5; NULL for bands make gp did not fit
+alter table lcGPFeats add column atBound integer generated always as (
+    case
+        when lengthScale is null or amplitude is null then null
+        when lengthScale <= 1.0 * (1 + 1e-6) or lengthScale >= 20.0 * (1 - 1e-6)
+          or amplitude <= 1e-5 * (1 + 1e-6) or amplitude >= 1e5 * (1 - 1e-6) then 1
+        else 0
+    end
+) virtual;
+alter table lcGPFeats add column badFit integer generated always as (
+    case when chi2Red is null then null when chi2Red > 5 then 1 else 0 end
+) virtual;

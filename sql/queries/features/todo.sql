@@ -1,6 +1,6 @@
 -- objects (of :dataset, or of every dataset when it is null) that have no features yet:
--- a load that adds or replaces an object's photometry deletes its lcFeats row (and with it, by a
--- trigger, its lcPeriodFeats row); a database upgraded to migration 005 lacks lcPeriodFeats rows.
+-- a load that adds or replaces an object's photometry deletes its lcFeats and lcPeriodFeats rows;
+-- a database upgraded to migration 005 lacks lcPeriodFeats rows.
 select o.objId
 from objects as o
 left join lcFeats as f on f.objId = o.objId
