@@ -88,7 +88,7 @@ class BandFeatures(_FluxPairs):
 class PackedBandFeatures:
     """Features of many packed bands at once: step(objId, pb, flux, dflux) with float64 blobs as in
     lcBands; final returns a JSON array of arrays [objId, pb, n, wmean, std, amp, mad, beyond, skew]
-    (``PACKED_COLUMNS``), one per band, null where undefined (NaN) or overflowed (inf).
+    (``objId``, ``pb``, then ``udf.batch.KEYS``), one per band, null where undefined (NaN) or overflowed (inf).
 
     orjson writes the floats (shortest repr that reads back exactly, as ``json``, ~6x faster; NaN
     and inf become null): at ~10^4 bands per call the encoding would otherwise cost as much as
@@ -115,8 +115,6 @@ class PackedBandFeatures:
         columns = [self.ids, self.pbs] + [feats[k].tolist() for k in batch.KEYS]
         return orjson.dumps(list(zip(*columns))).decode()
 
-
-PACKED_COLUMNS = ("objId", "pb") + batch.KEYS
 
 
 

@@ -34,7 +34,3 @@ def mag_to_flux(mag):
     """AB magnitude -> flux in the ``ZP = 27.5`` system (works on arrays)."""
     return 10.0 ** (-0.4 * (np.asarray(mag, dtype=float) - ZP))
 
-
-def flux_to_mag(flux):
-    """Flux in the ``ZP = 27.5`` system -> AB magnitude (flux must be > 0)."""
-    return ZP - 2.5 * np.log10(np.asarray(flux, dtype=float))
