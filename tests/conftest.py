@@ -24,6 +24,22 @@ def pytest_collection_modifyitems(config, items):
                                 "beside the project (../shared/data)")
 
 
+@pytest.fixture(autouse=True)
+def _process_limits_restored():
+    """``minibroker sql`` caps its process (address space, SQLite's heap); tests that run it in this
+    process must not leave the cap on the rest of the session (a browser started later needs far
+    more address space than a query)."""
+    import resource
+
+    import apsw
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    yield
+    resource.setrlimit(resource.RLIMIT_AS, before)
+    apsw.hard_heap_limit(0)
+    apsw.soft_heap_limit(0)
+
+
 def sql_for_test(name: str) -> str:
     """SQL that only the tests run (tests/sql/<name>.sql): it does not ship with the package."""
     return (TEST_SQL / f"{name}.sql").read_text()

@@ -111,7 +111,7 @@ def test_make_passes_text_variables_intact(tmp_path):
     (d / "A.dat").write_bytes(GOOD)
     db = tmp_path / "it's a db.db"
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS"}}
-    out = subprocess.run(["make", "-s", "load", f"DATA={d}", f"DB={db}", "JOBS=0"], cwd=ROOT,
+    out = subprocess.run(["make", "-s", "load", f"DATA={d}", f"DB={db}", "JOBS=1"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     q = subprocess.run(["make", "-s", "sql", f"DB={db}", "FORMAT=csv",

@@ -12,17 +12,16 @@ def add_arguments(sp) -> None:
 
 
 def run(args) -> int:
+    from minibroker.core import datasets
     from minibroker.database import connect
 
+    conn = connect(args.db, readonly=True)     # the database first: its errors are the user's first concern
+    datasets.require(conn, None, args.db)
     try:
         from minibroker.spark.export import export
         import pyarrow  # noqa: F401
     except ImportError:
         raise UserError("pyarrow is not installed: pip install -e '.[spark]'") from None
-    from minibroker.core import datasets
-
-    conn = connect(args.db, readonly=True)
-    datasets.require(conn, None, args.db)
     result = export(conn, Path(args.out), tables=args.table,
                     progress=(lambda t, n: print(f"  {t}: {n:,} rows", file=sys.stderr)) if sys.stderr.isatty() else None)
     print(f"export {args.db} -> {args.out}: {result.summary()}")

@@ -12,14 +12,14 @@ def add_arguments(sp) -> None:
 def run(args) -> int:
     from minibroker.database import connect
 
-    try:
-        from minibroker.spark.importer import import_features
-    except ImportError:
-        raise UserError("pyarrow is not installed: pip install -e '.[spark]'") from None
     from minibroker.core import datasets
 
     conn = connect(args.db)
     datasets.require(conn, None, args.db)
+    try:
+        from minibroker.spark.importer import import_features
+    except ImportError:
+        raise UserError("pyarrow is not installed: pip install -e '.[spark]'") from None
     if not Path(args.parquet).is_dir():
         raise UserError(f"no directory at {args.parquet}: give PARQUET=the export directory")
     result = import_features(conn, Path(args.parquet))
