@@ -18,9 +18,14 @@ _env = jinja2.Environment(
 )
 
 
+def render(relpath: str, **structure) -> str:
+    """The SQL text of ``sql/<relpath>``; ``.sql.j2`` templates get the band structure, plus
+    ``structure`` (names and switches of structure only, never values: those are bound parameters)."""
+    return _render(relpath, tuple(sorted(structure.items())))
+
+
 @lru_cache(maxsize=None)
-def render(relpath: str) -> str:
-    """The SQL text of ``sql/<relpath>``; ``.sql.j2`` templates get the band structure."""
+def _render(relpath: str, structure: tuple) -> str:
     if relpath.endswith(".j2"):
-        return _env.get_template(relpath).render(bands=BANDS, colours=COLOURS)
+        return _env.get_template(relpath).render(bands=BANDS, colours=COLOURS, **dict(structure))
     return (SQL_DIR / relpath).read_text()

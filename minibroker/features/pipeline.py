@@ -38,10 +38,11 @@ def pending(conn: apsw.Connection, dataset: str | None = None) -> list[int]:
     return [r[0] for r in conn.execute(render("queries/features/todo.sql"), {"dataset": dataset})]
 
 
-def compute_chunk(conn: apsw.Connection, ids: list[int]) -> tuple[list, list, list]:
+def compute_chunk(conn: apsw.Connection, ids: list[int], period: bool = True) -> tuple[list, list, list]:
     """(bands, period, seen): the three JSON arrays of ``features/compute.sql.j2`` for these objects,
-    parsed."""
-    bands, period, seen = conn.execute(render("features/compute.sql.j2"), {"objIds": json.dumps(ids)}).fetchone()
+    parsed; without ``period`` the period features are left for a later run (an empty list)."""
+    sql = render("features/compute.sql.j2", period=period)
+    bands, period, seen = conn.execute(sql, {"objIds": json.dumps(ids)}).fetchone()
     return orjson.loads(bands), orjson.loads(period or "[]"), orjson.loads(seen)
 
 

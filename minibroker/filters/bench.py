@@ -1,6 +1,6 @@
 """Benchmark: what 10 stream filters and a 10^5-source watchlist add to a batch.
 
-``python -m filters.bench [--objects 10000] [--sources 100000] [--out bench/filters_results.md]``
+``python -m minibroker.filters.bench [--objects 10000] [--sources 100000] [--out bench/filters_results.md]``
 
 A. The per-batch step alone (``Engine.after_batch``) on a batch touching every object of a
    simulated survey (10^4 by default; features, a trained model and its predictions stored), with
@@ -179,7 +179,7 @@ def report(a: dict, b: dict | None) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m filters.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m minibroker.filters.bench", description=__doc__.splitlines()[0])
     p.add_argument("--objects", type=int, default=10_000)
     p.add_argument("--sources", type=int, default=100_000)
     p.add_argument("--repeats", type=int, default=3)

@@ -1,4 +1,4 @@
-"""``python -m portal.bench``: how long the object page takes server-side on a large database.
+"""``python -m minibroker.portal.bench``: how long the object page takes server-side on a large database.
 
 Builds (once, cached at --db) a database through the real pipeline: --objects light curves of 3
 simple classes with 24 points each (2,000 labelled for training, the rest to predict), one object
@@ -113,7 +113,7 @@ def measure(db: Path, repeats: int) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m portal.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m minibroker.portal.bench", description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path, default=Path("bench/cache/portal-100000.db"), help="database (built if missing)")
     p.add_argument("--objects", type=int, default=100_000, help="objects in the database it builds")
     p.add_argument("--repeats", type=int, default=20, help="renders of each page")

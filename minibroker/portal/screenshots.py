@@ -1,4 +1,4 @@
-"""``python -m portal.screenshots --db FILE --object DATASET/NAME --out docs``: start the portal on a
+"""``python -m minibroker.portal.screenshots --db FILE --object DATASET/NAME --out docs``: start the portal on a
 free loopback port, open pages in Debian's headless Chromium (Playwright, no browser download)
 and save PNGs of the object page and the candidate list, as shown in the README."""
 
@@ -16,7 +16,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m portal.screenshots", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m minibroker.portal.screenshots", description=__doc__.splitlines()[0])
     p.add_argument("--db", required=True, help="database file")
     p.add_argument("--object", required=True, help="DATASET/NAME of the object page to show")
     p.add_argument("--out", type=Path, default=Path("docs"), help="directory for the PNGs (default: docs)")

@@ -2,6 +2,6 @@
 session (``session``), features (``features`` driving ``kernels`` on executors), filters, views and
 SQL (``queries`` over ``transpile``), SQL functions (``functions``), and the CLI modules.
 
-Executors import only ``sparkjobs.kernels`` and ``udf`` (numpy, pyarrow, pandas); everything else
+Executors import only ``minibroker.spark.kernels`` and ``udf`` (numpy, pyarrow, pandas); everything else
 runs on the driver. This module imports nothing.
 """

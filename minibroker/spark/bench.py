@@ -1,9 +1,9 @@
-"""``python -m sparkjobs.bench``: Spark features against ``minibroker features`` on simulated data.
+"""``python -m minibroker.spark.bench``: Spark features against ``minibroker features`` on simulated data.
 
 For each size: simulate (cached under --cache), load, then time on the same database
 - ``minibroker features --jobs 2`` and ``--jobs 1`` (subprocesses, fresh copies, end to end);
 - ``minibroker export`` of the tables features need (lcBands, objects, sourceFiles);
-- the kernel alone (``sparkjobs.kernels.band_features`` over the exported lcBands, one thread);
+- the kernel alone (``minibroker.spark.kernels.band_features`` over the exported lcBands, one thread);
 - ``spark features`` with SPARK_MASTER=local[1] and local[2], each in its own process: session start,
   a first (cold) run and a second (warm JVM and Python workers) run.
 Writes a Markdown table and JSON to --out.
@@ -97,7 +97,7 @@ def table(results: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m sparkjobs.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m minibroker.spark.bench", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="10000", help="comma-separated object counts (default 10000)")
     p.add_argument("--cache", default="bench/cache", help="where simulated data are kept")
     p.add_argument("--work", default="/tmp/minibroker-spark-bench", help="scratch directory for databases and exports")

@@ -1,7 +1,7 @@
 """``minibroker spark features``: lcFeats on Spark from an export, with the project's own kernel.
 
 lcBands rows hold whole object-bands, so ``mapInArrow`` hands each Arrow batch of rows to
-``udf.batch.band_features_batch`` (``sparkjobs.kernels.band_features``) with no shuffle; the wide
+``udf.batch.band_features_batch`` (``minibroker.spark.kernels.band_features``) with no shuffle; the wide
 lcFeats table is then ``features/wide.sql.j2`` on Spark SQL, the template SQLite uses. Results are
 written beside the export under ``features/``: ``bands`` (per band, what ``import-features``
 stores), ``seen`` (objId, contentHash: the guard), ``lcFeats`` and ``lcBandStats``.

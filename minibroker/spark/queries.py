@@ -1,5 +1,5 @@
 """Saved filters (``sql/filters``), views (``sql/views``) and analysts' SQL on Spark SQL, over an
-export, after ``sparkjobs.transpile``. Views become temporary views; where ``spark features`` has
+export, after ``minibroker.spark.transpile``. Views become temporary views; where ``spark features`` has
 written results beside the export, its lcFeats and lcBandStats replace the exported ones."""
 
 from pathlib import Path

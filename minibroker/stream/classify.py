@@ -4,8 +4,8 @@ The model is the one ``make predict`` would use (the chosen run of the latest tr
 per run id after its hash check (model/store.py). Each classification replaces the object's row in
 ``predictions`` for that run (what existing readers see) and is appended to ``predictionHistory``
 with its time and the number of photometry points it saw.
-A model trained on GP features is not used here: the stream does not fit GPs per batch (lcFeats and
-lcPeriodFeats are computed per batch, so the moments and period feature sets classify).
+A model trained on GP or period features is not used here: the stream computes lcFeats per batch,
+not GPs or periodograms (make gp and make features fill those later).
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ class Classifier:
             return None
         if row[0] != self._run_id:
             run = resolve_run(conn, row[0])
-            per_batch = set(matrix.feature_columns(conn, "period"))  # lcFeats and lcPeriodFeats columns
+            per_batch = set(matrix.feature_columns(conn, "moments"))  # lcFeats: what each batch computes
             if not set(run.features) <= per_batch:
-                self.note = (f"the chosen model (run {run.run_id}) uses GP features, which the stream does not fit: "
-                             "train one with FEATURE_SET=moments or period to classify alerts")
+                self.note = (f"the chosen model (run {run.run_id}) uses features the stream does not compute per "
+                             "batch (GP or period features): train one with FEATURE_SET=moments to classify alerts")
                 self._run_id, self._run, self._estimator = row[0], None, None
                 return None
             self._run_id, self._run, self._estimator = row[0], run, store.load(conn, run.run_id)

@@ -91,7 +91,9 @@ def store_batch(conn: apsw.Connection, dataset: str, decoded: Decoded, position:
         if touched:
             _rebuild_bands(conn)
             for i in range(0, len(touched), FEATURE_CHUNK):
-                store_chunk(conn, compute_chunk(conn, touched[i:i + FEATURE_CHUNK]))
+                # the moments (lcFeats) now; the periodograms (lcPeriodFeats, ~20 ms an object) are left
+                # to make features, off the stream's per-batch path
+                store_chunk(conn, compute_chunk(conn, touched[i:i + FEATURE_CHUNK], period=False))
             if classifier is not None:
                 report.classified = classifier.classify(conn, utc_now())
         now = utc_now()
