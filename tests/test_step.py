@@ -132,3 +132,30 @@ def test_predictions_and_anomalies_are_not_stored_for_changed_objects(real_copy,
     ranks = [row[0] for row in conn.execute("select rank from anomalies order by rank")]
     assert ranks == list(range(1, 99))          # ranked among the stored ones: no gaps
     assert obj_id(conn, "FAKE010") not in {row[0] for row in conn.execute("select objId from anomalies")}
+
+
+def test_a_model_fitted_on_a_training_set_that_changed_is_not_stored(real_copy, monkeypatch):
+    """train reads the labelled features, cross-validates and fits for a while, then stores: if a load
+    replaced a training object's photometry meanwhile, nothing is stored and the user is told."""
+    from minibroker.core.errors import UserError
+    from minibroker.model import train as train_module
+
+    conn, path, d = real_copy
+    features.compute(conn, jobs=1)
+    original = train_module.choose
+
+    def choose_then_load(runs):  # after every fit, before the store
+        other = connect(path)
+        write_lc(d / f"{CHANGED}.dat", random_rows(np.random.default_rng(9), 40, bands="griz"))
+        assert load_files(other, list_files(d), "train", jobs=0).loaded == 1
+        other.close()
+        return original(runs)
+
+    monkeypatch.setattr(train_module, "choose", choose_then_load)
+    with pytest.raises(UserError, match="changed while the models were fitted"):
+        train_module.train(conn, "train", models=["rf"], repeats=1, jobs=1)
+    assert conn.execute("select count(*) from modelRuns").fetchone()[0] == 0
+    monkeypatch.setattr(train_module, "choose", original)
+    features.compute(conn, jobs=1)
+    train_module.train(conn, "train", models=["rf"], repeats=1, jobs=1)  # unchanged now: stored
+    assert conn.execute("select count(*) from modelRuns").fetchone()[0] == 1

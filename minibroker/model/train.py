@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import apsw
 import numpy as np
 
+from minibroker.core import step
 from minibroker.core.db import immediate
 from minibroker.core.errors import UserError
 from minibroker.core.clock import utc_now
@@ -155,7 +156,10 @@ def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[s
     from minibroker.core.workers import default_jobs
 
     jobs = default_jobs() if jobs is None else jobs
-    m = training_matrix(conn, dataset, features, n_folds, feature_set)
+    with step.snapshot(conn):  # the matrix and the objects' versions from one snapshot
+        m = training_matrix(conn, dataset, features, n_folds, feature_set)
+        seen = step.versions(conn, m.obj_ids)
+        labels_seen = conn.execute(render("queries/model/labels_of.sql"), {"objIds": json.dumps(m.obj_ids)}).fetchall()
     X, y = m.X, m.y
     folds = make_folds(y, n_folds)
     splits = repeated_splits(y, n_folds, repeats)
@@ -181,6 +185,14 @@ def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[s
     libs = json.dumps(store.libraries())
     feats = json.dumps(m.features)
     with immediate(conn):
+        # core.step's guard, for the whole training set: a model fitted on objects whose photometry or
+        # label a load changed (or that it deleted) meanwhile is not stored
+        now_seen = step.versions(conn, m.obj_ids)
+        labels_now = conn.execute(render("queries/model/labels_of.sql"), {"objIds": json.dumps(m.obj_ids)}).fetchall()
+        if now_seen != seen or labels_now != labels_seen:
+            changed = sum(1 for o in m.obj_ids if now_seen.get(o) != seen.get(o))
+            raise UserError(f"the training set changed while the models were fitted ({changed} objects' photometry, "
+                            "or labels): nothing was stored; run make train again")
         training_id = conn.execute(render("queries/model/insert_training.sql"), {
             "dataset": dataset, "nObjects": len(m), "nFolds": n_folds, "features": feats,
             "missingRule": matrix.MISSING_RULE, "createdAt": now}).fetchone()[0]
