@@ -10,7 +10,20 @@ from spark_helpers import assert_same_rows, spark_rows, sqlite_rows
 
 pytestmark = pytest.mark.spark
 
-FILTERS = sorted(p.stem for p in (SQL_DIR / "filters").glob("*.sql"))
+ALL_FILTERS = sorted(p.stem for p in (SQL_DIR / "filters").glob("*.sql"))
+
+
+def _spark_can_run(name: str) -> bool:
+    """Stream filters read an ingesting connection's batch tables; json_each is SQLite's own: both are
+    refused on Spark (tested below), every other saved selection must give SQLite's rows."""
+    text = (SQL_DIR / "filters" / f"{name}.sql").read_text()
+    from minibroker.spark.queries import STREAM_FILTER
+
+    return not STREAM_FILTER.search(text) and "json_each" not in text
+
+
+FILTERS = [n for n in ALL_FILTERS if _spark_can_run(n)]
+REFUSED_FILTERS = [n for n in ALL_FILTERS if not _spark_can_run(n)]
 VIEWS = sorted(p.stem for p in (SQL_DIR / "views").glob("*.sql"))
 
 
@@ -43,6 +56,20 @@ def test_saved_filters_on_spark_equal_sqlite(prepared, spark, name, params):
     assert_same_rows(got, want, ordered=True, what=f"{name} {params}")
 
 
+def test_the_shipped_filters_are_checked_or_refused():
+    assert {"rejects_by_reason", "bright_transients"} <= set(FILTERS) and "young_rising" in REFUSED_FILTERS
+
+
+@pytest.mark.parametrize("name", REFUSED_FILTERS)
+def test_filters_spark_cannot_run_are_refused_in_one_line(prepared, spark, name):
+    from minibroker.core.errors import UserError
+    from minibroker.spark.queries import run_filter
+
+    with pytest.raises(UserError) as exc:
+        run_filter(spark, name)
+    assert len(str(exc.value).splitlines()) == 1
+
+
 def test_filters_select_rows_in_the_mixed_case_dataset(prepared):
     """The LIKE rewrite is tested where it matters: 'corpus' matches the dataset 'Corpus' in SQLite."""
     sql, values = _filter_sql("rejects_by_reason", {"dataset": "corpus"})
@@ -53,13 +80,17 @@ def test_filters_select_rows_in_the_mixed_case_dataset(prepared):
 def test_views_on_spark_equal_sqlite(prepared, spark, name):
     want_cols, want = sqlite_rows(prepared.db, f'select * from "{name}"')
     got_cols, got = spark_rows(spark.table(name))
-    assert [c.lower() for c in got_cols] == [c.lower() for c in want_cols]
+    if want_cols:  # SQLite names the columns only when there is a row (the stream's views are empty here)
+        assert [c.lower() for c in got_cols] == [c.lower() for c in want_cols]
     assert_same_rows(got, want, ordered=False, what=name)
+
+
+STREAM_VIEWS = {"alertObjects"}  # alert objects: the Spark world holds none yet (Spark streaming is not built)
 
 
 def test_every_view_has_rows_so_the_comparison_means_something(prepared):
     empty = [v for v in VIEWS if not sqlite_rows(prepared.db, f'select * from "{v}" limit 1')[1]]
-    assert not empty
+    assert empty == sorted(STREAM_VIEWS)
 
 
 EDGE_ROWS = [("Train", None, 1.0), ("TRAIN", 2.0, None), ("träin", 3.0, 4.0), ("TRÄIN", None, None),

@@ -2,6 +2,7 @@
 export, after ``minibroker.spark.transpile``. Views become temporary views; where ``spark features`` has
 written results beside the export, its lcFeats and lcBandStats replace the exported ones."""
 
+import re
 from pathlib import Path
 
 import sqlglot
@@ -74,8 +75,14 @@ def run_sql(spark, sql: str, params: dict | None = None):
     return spark.sql(statements[0], args=params)
 
 
+STREAM_FILTER = re.compile(r"^--\s*stream:\s*true\b", re.IGNORECASE | re.MULTILINE)
+
+
 def run_filter(spark, name: str, params: dict[str, str] | None = None):
     sql, defaults = load_filter(name)
+    if STREAM_FILTER.search(sql):
+        raise Untranslatable(f"filter {name} is a stream filter: it reads the batch tables of an ingesting "
+                             "SQLite connection, which Spark does not have (run it with make sql FILTER=)")
     unknown = sorted(set(params or {}) - set(defaults))
     if unknown:
         raise UserError(f"filter {name} has no parameter {unknown[0]!r}: it takes {', '.join(defaults) or 'none'}")

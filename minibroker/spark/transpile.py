@@ -38,7 +38,7 @@ _REFUSED = {
     exp.Glob: "glob has no Spark equivalent",
 }
 _REFUSED_NAMES = {"printf", "format", "strftime", "julianday", "datetime", "date", "time", "unixepoch",
-                  "acosh", "atanh", "iif"}
+                  "acosh", "atanh", "iif", "json_each", "json_tree"}  # SQLite's JSON table functions
 _FLOAT_TYPES = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL}
 
 

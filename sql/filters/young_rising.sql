@@ -22,7 +22,7 @@ with summary as (
         r.objId,
         max(r.t) as tLast,
         min(case when r.flux >= :snr * r.dflux then r.t end) as tFirst,
-        sum(r.flux >= :snr * r.dflux) as nDet
+        sum(case when r.flux >= :snr * r.dflux then 1 else 0 end) as nDet
     from rawPhot as r
     join batchObjects as b on b.objId = r.objId
     group by r.objId
@@ -52,8 +52,8 @@ detections as (
 history as (
     select
         p.objId,
-        sum(p.t < y.tFirst) as nBefore,
-        sum(p.t >= y.tFirst) as nSince
+        sum(case when p.t < y.tFirst then 1 else 0 end) as nBefore,
+        sum(case when p.t >= y.tFirst then 1 else 0 end) as nSince
     from phot as p
     join young as y on y.objId = p.objId
     group by p.objId

@@ -11,7 +11,7 @@ with alertCounts as (
 ),
 
 phot as (
-    select objId, count(*) as nPoints, sum(kind = 0) as nForced
+    select objId, count(*) as nPoints, sum(case when kind = 0 then 1 else 0 end) as nForced
     from alertPhot
     group by objId
 ),
