@@ -21,7 +21,8 @@ _env = jinja2.Environment(
 def render(relpath: str, **structure) -> str:
     """The SQL text of ``sql/<relpath>``; ``.sql.j2`` templates get the band structure, plus
     ``structure`` (names and switches of structure only, never values: those are bound parameters)."""
-    return _render(relpath, tuple(sorted(structure.items())))
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in structure.items()))
+    return _render(relpath, frozen)
 
 
 @lru_cache(maxsize=None)

@@ -24,7 +24,7 @@ import apsw
 import numpy as np
 
 from minibroker.core.errors import UserError
-from minibroker.spark.sqltext import render
+from minibroker.core.sqlfiles import render
 
 FORMAT_VERSION = 1
 BATCH_ROWS = 10_000  # rows per Parquet row group: Spark splits a file between tasks at row groups

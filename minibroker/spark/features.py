@@ -13,7 +13,7 @@ from pathlib import Path
 
 from minibroker.spark.importer import results_dir
 from minibroker.spark.kernels import OUTPUT_DDL, band_features
-from minibroker.spark.sqltext import render
+from minibroker.core.sqlfiles import render
 from minibroker.spark.tables import register_export
 
 

@@ -20,7 +20,7 @@ import apsw
 from minibroker.core.db import immediate
 from minibroker.core.errors import UserError
 from minibroker.features.pipeline import CHUNK, store_chunk
-from minibroker.spark.sqltext import render
+from minibroker.core.sqlfiles import render
 from minibroker.udf.batch import KEYS
 
 RESULTS = "features"  # the results directory inside an export
