@@ -39,7 +39,7 @@ _ALLOWED = {apsw.SQLITE_SELECT, apsw.SQLITE_READ, apsw.SQLITE_RECURSIVE, apsw.SQ
             apsw.SQLITE_SAVEPOINT}
 _FILTER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _PARAM_DECL = re.compile(r"^--\s*:(\w+)\s*=\s*(\S+)", re.MULTILINE)
-_STREAM_FILTER = re.compile(r"^--\s*stream\s*:\s*true\s*$", re.MULTILINE)
+STREAM_FILTER = re.compile(r"^--\s*stream\s*:\s*true\s*$", re.MULTILINE)
 READ_ONLY_HINT = "analyst SQL is read-only; change the database with the make targets (load, labels, features …)"
 
 
@@ -251,7 +251,7 @@ def run_filter(db: str | Path, name: str, params: dict[str, str] | None = None, 
         if isinstance(typed(defaults[key], key), (int, float)) and not isinstance(value, (int, float)):
             raise UserError(f"--param {key}={value}: filter {name} takes a number here (default {defaults[key]})")
     prepare = None
-    if _STREAM_FILTER.search(sql):  # a stream filter reads the batch's temp tables: all objects here
+    if STREAM_FILTER.search(sql):  # a stream filter reads the batch's temp tables: all objects here
         prepare = all_objects_as_batch
     return run_query(db, sql, params=values, timeout=timeout, out=out, fmt=fmt, prepare=prepare)
 

@@ -2,14 +2,13 @@
 export, after ``minibroker.spark.transpile``. Views become temporary views; where ``spark features`` has
 written results beside the export, its lcFeats and lcBandStats replace the exported ones."""
 
-import re
 from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
 
 from minibroker.core.sqlfiles import SQL_DIR
-from minibroker.analyst.sql import load_filter, typed
+from minibroker.analyst.sql import STREAM_FILTER, load_filter, typed
 from minibroker.core.errors import UserError
 from minibroker.spark.functions import register_functions
 from minibroker.spark.importer import results_dir
@@ -73,9 +72,6 @@ def run_sql(spark, sql: str, params: dict | None = None):
     if len(statements) != 1:
         raise Untranslatable(f"give one statement, not {len(statements)}")
     return spark.sql(statements[0], args=params)
-
-
-STREAM_FILTER = re.compile(r"^--\s*stream:\s*true\b", re.IGNORECASE | re.MULTILINE)
 
 
 def run_filter(spark, name: str, params: dict[str, str] | None = None):
