@@ -13,7 +13,7 @@ from minibroker.core.errors import UserError
 from minibroker.core.sqlfiles import render
 from minibroker.model import anomalies, store
 from minibroker.model.candidates import by_name
-from minibroker.model.predict import predict
+from minibroker.model.predict import classify, predict
 from minibroker.model.train import RunResult, FoldScore, choose, train, training_matrix
 from model_fixtures import REAL, REAL_DIR, build_real_db
 
@@ -59,6 +59,18 @@ def test_every_candidate_is_deterministic(real):
         assert a.params == b.params
         assert a.repeated.scores == b.repeated.scores and a.repeated.recall == b.repeated.recall
     assert second.training_id > first.training_id
+
+
+def test_classify_gives_each_candidates_own_predict(real):
+    """classify() takes probabilistic models' labels from their probabilities (one model call, the
+    stream's path): they must be exactly what the model's predict says, for every candidate."""
+    conn, _, _ = real
+    m = training_matrix(conn, None)
+    for candidate in by_name([c for c in ("svm", "rf", "gb", "svmScaled", "lgbm", "et")]):
+        estimator = candidate.build().fit(m.X[::2], m.y[::2])
+        labels, kind, scores = classify(estimator, m.X)
+        assert labels.tolist() == estimator.predict(m.X).tolist(), candidate.name
+        assert scores.shape == (len(m.y), len(estimator.classes_))
 
 
 def test_runs_are_recorded_with_one_chosen_by_the_rule(real):

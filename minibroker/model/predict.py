@@ -99,6 +99,18 @@ def scores_of(estimator, X: np.ndarray) -> tuple[str, np.ndarray]:
     return "decision", d
 
 
+def classify(estimator, X: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]:
+    """(labels, kind, scores) of ``scores_of``, the model called once where it can be: a
+    probabilistic classifier's ``predict`` is the class of its largest probability (so the labels are
+    taken from the probabilities); others (SVC's decision values) are asked for both."""
+    kind, scores = scores_of(estimator, X)
+    if kind == "probability":
+        labels = np.asarray(estimator.classes_)[np.argmax(scores, axis=1)]
+    else:
+        labels = estimator.predict(X)
+    return labels, kind, scores
+
+
 def predict(conn: apsw.Connection, dataset: str, run_id: int | None = None) -> PredictionReport:
     """Classify every object of ``dataset``. Predictions are stored only for objects whose photometry
     did not change while they were read and classified (``core.step``'s guard); ``stale`` counts the
@@ -113,8 +125,7 @@ def predict(conn: apsw.Connection, dataset: str, run_id: int | None = None) -> P
     m = m.select(run.features)
     _require_gp(conn, dataset, run)
     estimator = store.load(conn, run.run_id)
-    labels = estimator.predict(m.X)
-    kind, scores = scores_of(estimator, m.X)
+    labels, kind, scores = classify(estimator, m.X)
     classes = [int(c) for c in estimator.classes_]
     now = utc_now()
     rows = dict(zip(m.obj_ids, zip(labels.tolist(), scores.tolist())))

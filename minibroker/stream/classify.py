@@ -17,7 +17,7 @@ import numpy as np
 
 from minibroker.core.sqlfiles import render
 from minibroker.model import matrix, store
-from minibroker.model.predict import resolve_run, scores_of
+from minibroker.model.predict import classify, resolve_run
 
 
 class Classifier:
@@ -60,8 +60,7 @@ class Classifier:
         idx = [columns.index(f) for f in run.features]
         X = matrix.to_float([[r[i] for i in idx] for r in rows])
         obj_ids = [int(r[0]) for r in rows]
-        labels = self._estimator.predict(X)
-        kind, scores = scores_of(self._estimator, X)
+        labels, kind, scores = classify(self._estimator, X)
         classes = [str(int(c)) for c in self._estimator.classes_]
         params = []
         for obj_id, label, row in zip(obj_ids, labels.tolist(), np.asarray(scores).tolist()):

@@ -9,8 +9,9 @@ Two inputs, one result (:class:`Decoded`):
   schema id (major * 100 + minor), then the schemaless Avro body.
 
 Per alert: one ``alerts`` tuple, its detections (the triggering diaSource and prvDiaSources) and
-its forced measurements (prvDiaForcedSources). Cutouts and every other field are decoded by
-fastavro but not kept. An alert that cannot be used becomes a failure with the reason; the others
+its forced measurements (prvDiaForcedSources). fastavro reads the container header and splits
+the file into blocks; cavro decodes the records (~6x faster here). Cutouts and every other field are
+decoded but not kept. An alert that cannot be used becomes a failure with the reason; the others
 go on.
 """
 
@@ -20,6 +21,7 @@ import io
 import struct
 from dataclasses import dataclass, field
 
+import cavro
 import fastavro
 
 from minibroker.stream import schemas
@@ -104,11 +106,14 @@ def decode_file(path: str, part: int = 0, parts: int = 1, db=None) -> Decoded:
                              f"({schemas.known_text()})")
                 return out
             out.version = version.text
+            codec = version.codec
             item = 0
             for i, block in enumerate(reader):
                 if i % parts == part:
-                    for k, record in enumerate(block):
-                        _add(out, record, version, item + k, None, None)
+                    # fastavro splits the file and checks each block's sync marker; cavro decodes
+                    data = cavro.MemoryReader(block.bytes_.getvalue())
+                    for k in range(block.num_records):
+                        _add(out, codec.binary_read(data), version, item + k, None, None)
                     since += block.num_records
                     if since >= FILTER_EVERY:
                         drop_stored(out, db, mark)
@@ -150,16 +155,29 @@ def _decode_messages(out: Decoded, messages, base: int) -> None:
                                  f"({schemas.known_text()})"))
             continue
         try:
-            buf = io.BytesIO(value)
-            buf.seek(5)
-            record = fastavro.schemaless_reader(buf, version.parsed, None)
-            if buf.tell() != len(value):
-                raise ValueError(f"{len(value) - buf.tell()} bytes left after the record")
+            body = cavro.MemoryReader(value[5:])
+            record = version.codec.binary_read(body)
+            if _has_more(body):
+                raise ValueError("bytes left after the record")
         except Exception as exc:  # noqa: BLE001 - a damaged body fails this alert only
             out.failures.append((item, partition, offset, None,
                                  f"does not decode with schema {version.text}: {type(exc).__name__}: {exc}"))
             continue
         _add(out, record, version, item, partition, offset)
+
+
+_BYTE = None
+
+
+def _has_more(reader) -> bool:
+    """Whether ``reader`` (a cavro.MemoryReader) has input left: try to read one more byte."""
+    global _BYTE
+    _BYTE = _BYTE or cavro.Schema('"boolean"')
+    try:
+        _BYTE.binary_read(reader)
+    except EOFError:
+        return False
+    return True
 
 
 def encode_message(record: dict, version: schemas.Version | None = None) -> bytes:
@@ -171,44 +189,38 @@ def encode_message(record: dict, version: schemas.Version | None = None) -> byte
     return buf.getvalue()
 
 
-def _add(out: Decoded, record: dict, version: schemas.Version, item: int, partition, offset) -> None:
-    """Append one alert. Its object is the diaObject's id, else the diaSource's (Rubin's sample
-    packets carry it only in diaObject); the history (prvDiaSources, prvDiaForcedSources) is that
-    object's, and takes its id where a measurement has none."""
-    f = version.fields
-    src = record.get("diaSource")
-    sid = src.get("diaSourceId") if isinstance(src, dict) else None
+def _add(out: Decoded, record, version: schemas.Version, item: int, partition, offset) -> None:
+    """Append one alert (a cavro record). Its object is the diaObject's id, else the diaSource's
+    (Rubin's sample packets carry it only in diaObject); the history (prvDiaSources,
+    prvDiaForcedSources) is that object's, and takes its id where a measurement has none."""
+    source_of, forced_of = version.getters
+    src = record.diaSource
+    sid = getattr(src, "diaSourceId", None)
     try:
-        obj = record.get("diaObject")
-        obj = obj if isinstance(obj, dict) else None
-        obj_id = (obj or {}).get("diaObjectId")
+        obj = record.diaObject
+        obj_id = obj.diaObjectId if obj is not None else None
         if obj_id is None:
-            obj_id = src["diaObjectId"]
-        main = _source(src, f.source, obj_id)
-        prv = record.get("prvDiaSources") or []
-        forced = record.get("prvDiaForcedSources") or []
-        sources = [main] + [_source(s, f.source, obj_id) for s in prv]
-        forced_rows = [_forced(s, f.forced, obj_id) for s in forced]
-        if obj is not None and obj.get("ra") is not None:
-            ra, dec = obj["ra"], obj.get(f.obj_dec)
+            obj_id = src.diaObjectId
+        main = _own(source_of(src), obj_id)
+        prv = record.prvDiaSources or ()
+        forced = record.prvDiaForcedSources or ()
+        sources = [main]
+        sources += [_own(source_of(s), obj_id) for s in prv]
+        forced_rows = [_own(forced_of(s), obj_id) for s in forced]
+        if obj is not None and obj.ra is not None:
+            ra, dec = obj.ra, getattr(obj, version.fields.obj_dec)
         else:
             ra, dec = main[8], main[9]
+        ss_id = getattr(src, "ssObjectId", None)
     except (KeyError, TypeError, AttributeError) as exc:
         out.failures.append((item, partition, offset, sid, f"alert lacks a field MiniBroker needs: {exc}"))
         return
-    out.alerts.append((item, main[0], obj_id, src.get("ssObjectId"), main[2], main[3], main[4], version.text,
+    out.alerts.append((item, main[0], obj_id, ss_id, main[2], main[3], main[4], version.text,
                        len(prv), len(forced), ra, dec, partition, offset))
     out.sources += sources
     out.forced += forced_rows
 
 
-def _source(s: dict, names: dict, obj_id) -> tuple:
-    own = s.get("diaObjectId")
-    return (s["diaSourceId"], obj_id if own is None else own, s[names["visit"]], s[names["t"]], s[names["band"]],
-            s[names["flux"]], s[names["err"]], s.get("snr"), s["ra"], s[names["dec"]])
-
-
-def _forced(s: dict, names: dict, obj_id) -> tuple:
-    own = s.get("diaObjectId")
-    return (s["diaForcedSourceId"], obj_id if own is None else own, s[names["visit"]], s[names["t"]], s[names["band"]],
-            s[names["flux"]], s[names["err"]])
+def _own(row: tuple, obj_id) -> tuple:
+    """A measurement's row with its object: its own diaObjectId, else the alert's object."""
+    return row if row[1] is not None else (row[0], obj_id) + row[2:]

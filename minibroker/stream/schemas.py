@@ -4,6 +4,10 @@ Nothing is copied from the package: the versions are its ``schema/M/m`` director
 its ``latest.txt``, and each version is parsed from its own ``lsst.vM_m.alert.avsc`` (fastavro
 resolves the referenced diaSource, diaForcedSource, diaObject … files beside it).
 
+Decoding uses ``cavro`` (a Cython Avro codec, ~6x fastavro's full decode on these packets, the
+same values for every version's sample alert: tests/test_stream_decode.py); fastavro reads container
+headers, splits files into blocks and writes alerts.
+
 Field names changed over the versions (``midPointTai`` → ``midpointMjdTai``, ``filterName`` →
 ``band``, ``psFlux`` → ``psfFlux``, ``decl`` → ``dec``, ``ccdVisitId`` → ``visit``);
 :class:`Fields` holds the names one version uses, found in its schema.
@@ -11,8 +15,11 @@ Field names changed over the versions (``midPointTai`` → ``midpointMjdTai``, `
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 import fastavro
@@ -46,6 +53,23 @@ class Version:
     canonical: str        # Avro parsing canonical form, to recognise a writer schema
     fields: Fields
 
+    @cached_property
+    def codec(self):
+        """cavro's schema for this version (records decode to objects with attribute access)."""
+        import cavro
+
+        return cavro.Schema(json.dumps(self.parsed))
+
+    @cached_property
+    def getters(self) -> tuple:
+        """(diaSource, diaForcedSource) -> the tuple of fields MiniBroker stores, one C call each."""
+        f = self.fields
+        source = attrgetter("diaSourceId", "diaObjectId", f.source["visit"], f.source["t"], f.source["band"],
+                            f.source["flux"], f.source["err"], "snr", "ra", f.source["dec"])
+        forced = attrgetter("diaForcedSourceId", "diaObjectId", f.forced["visit"], f.forced["t"], f.forced["band"],
+                            f.forced["flux"], f.forced["err"])
+        return source, forced
+
     @property
     def text(self) -> str:
         return f"{self.major}.{self.minor}"
@@ -69,8 +93,8 @@ def latest() -> tuple[int, int]:
 
 
 @lru_cache(maxsize=None)
-def versions() -> dict[tuple[int, int], Version]:
-    """Every alert schema version the package ships, parsed, keyed by (major, minor)."""
+def _paths() -> dict[tuple[int, int], Path]:
+    """(major, minor) -> the alert schema file of every version the package ships."""
     out = {}
     for major_dir in schema_root().iterdir():
         if not major_dir.name.isdigit():
@@ -81,10 +105,22 @@ def versions() -> dict[tuple[int, int], Version]:
                 continue
             path = minor_dir / f"lsst.v{major}_{minor}.alert.avsc"
             if path.is_file():
-                out[(major, int(minor))] = _version(major, int(minor), path)
+                out[(major, int(minor))] = path
     if not out:
         raise RuntimeError(f"lsst-alert-packet ships no alert schemas under {schema_root()}: reinstall it")
     return dict(sorted(out.items()))
+
+
+@lru_cache(maxsize=None)
+def version(key: tuple[int, int]) -> Version | None:
+    """One version, parsed when first asked for (parsing all 15 costs ~0.7 s)."""
+    path = _paths().get(key)
+    return None if path is None else _version(key[0], key[1], path)
+
+
+def versions() -> dict[tuple[int, int], Version]:
+    """Every alert schema version the package ships, parsed, keyed by (major, minor)."""
+    return {key: version(key) for key in _paths()}
 
 
 def _version(major: int, minor: int, path: Path) -> Version:
@@ -122,7 +158,7 @@ def _names(records: dict, record: str) -> dict:
 
 
 def by_id(schema_id: int) -> Version | None:
-    return versions().get(divmod(schema_id, 100))
+    return version(divmod(schema_id, 100))
 
 
 def match(writer_schema) -> Version | None:
@@ -131,6 +167,11 @@ def match(writer_schema) -> Version | None:
         canonical = to_parsing_canonical_form(fastavro.parse_schema(writer_schema))
     except Exception:  # noqa: BLE001 - a header schema fastavro cannot parse matches nothing
         return None
+    named = re.fullmatch(r"lsst\.v(\d+)_(\d+)\.alert", str(writer_schema.get("name", ""))
+                         if isinstance(writer_schema, dict) else "")
+    hint = version((int(named[1]), int(named[2]))) if named else None
+    if hint is not None and hint.canonical == canonical:  # the usual case: its own name, one parse
+        return hint
     for v in versions().values():
         if v.canonical == canonical:
             return v
@@ -138,9 +179,9 @@ def match(writer_schema) -> Version | None:
 
 
 def latest_version() -> Version:
-    return versions()[latest()]
+    return version(latest())
 
 
 def known_text() -> str:
-    vs = list(versions().values())
-    return f"{vs[0].text} … {vs[-1].text}"
+    keys = list(_paths())
+    return "%d.%d … %d.%d" % (keys[0] + keys[-1])

@@ -5,12 +5,13 @@
 -- measurement changes nothing, and the order alerts arrive in does not change the result.
 
 -- the alerts not stored yet (a replay is skipped), the first of each diaSourceId in the batch
-insert into temp.newAlerts
+-- (newAlerts' primary key keeps the first inserted, in item order; linear in the batch size)
+insert or ignore into temp.newAlerts
 select diaSourceId, item, diaObjectId, ssObjectId, visit, t, band, schemaVersion, nPrvSources, nPrvForced,
        ra, dec, partition, "offset"
 from temp.batchAlerts as b
 where not exists (select 1 from alerts as a where a.diaSourceId = b.diaSourceId)
-  and b.item = (select min(item) from temp.batchAlerts as b2 where b2.diaSourceId = b.diaSourceId);
+order by item;
 
 -- one object per diaObjectId (name: the id as text), created in the order the batch first names them
 insert into objects (dataset, name)
