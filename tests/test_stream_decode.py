@@ -139,3 +139,41 @@ def test_simulated_alerts_are_valid_latest_schema_packets(tmp_path):
             n += 1
     assert n > 20
     assert any(r["prvDiaForcedSources"] for f in files for r in read_alerts(f))
+
+
+def test_prefetched_decoding_of_many_files_equals_decoding_each_alone(tmp_path):
+    """The directory source decodes the next file in the workers while this one is stored: the
+    alerts, measurements and failures of every file must be exactly those of decoding it alone."""
+    from minibroker.stream.directory import decode_path, decoded_files
+
+    d = simulated(tmp_path / "alerts", n=12, nights=40)
+    (d / "zz_junk.avro").write_bytes(b"not avro at all")
+    paths = sorted(str(p) for p in d.glob("*.avro"))
+    assert len(paths) > 3
+    together = list(decoded_files(paths, jobs=2))
+    assert [p for p, _ in together] == paths
+    for path, got in together:
+        alone = decode_path(path, jobs=1)
+        assert got.error == alone.error and got.version == alone.version, path
+        for field in ("alerts", "sources", "forced", "failures"):
+            assert sorted(getattr(got, field), key=repr) == sorted(getattr(alone, field), key=repr), (path, field)
+    assert together[-1][1].error and not together[0][1].error
+
+
+def test_a_file_arrives_when_renamed_in_but_never_before_the_stream_started(tmp_path):
+    import os
+    import time
+
+    from minibroker.stream.directory import arrival
+
+    old = tmp_path / "old.avro"
+    old.write_bytes(b"x")
+    time.sleep(0.05)
+    since = time.time()  # the stream started after the file was there: replay, not latency
+    assert arrival(str(old), since) == since
+    start = time.time()
+    time.sleep(0.05)
+    (tmp_path / ".new.avro").write_bytes(b"y")
+    os.rename(tmp_path / ".new.avro", tmp_path / "new.avro")
+    got = arrival(str(tmp_path / "new.avro"), start - 60)
+    assert got == os.stat(tmp_path / "new.avro").st_ctime and start < got <= time.time()

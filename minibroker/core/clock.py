@@ -3,6 +3,7 @@
 from datetime import datetime, timezone
 
 
-def utc_now() -> str:
-    """Now in UTC as ISO 8601 to the second (sorts as text)."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def utc_now(at: float | None = None) -> str:
+    """Now (or the Unix time ``at``) in UTC as ISO 8601 to the second (sorts as text)."""
+    when = datetime.now(timezone.utc) if at is None else datetime.fromtimestamp(at, timezone.utc)
+    return when.isoformat(timespec="seconds")

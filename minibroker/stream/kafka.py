@@ -100,10 +100,10 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
         stored = stored_offsets(conn, topic)
         assigned = sorted(tmeta.partitions)
         consumer.assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING)) for p in assigned])
-        last_message = time.monotonic()
+        last_message, started = time.monotonic(), time.time()
         while not stop():
             messages = consumer.consume(num_messages=batch, timeout=batch_seconds)
-            received, received_at = time.time(), utc_now()
+            received = time.time()
             good = []
             for m in messages:
                 if m.error() is not None:
@@ -111,6 +111,8 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
                         raise UserError(f"Kafka consumer failed: {m.error().str()}")
                     continue
                 good.append((m.partition(), m.offset(), m.value()))
+                received = min(received, max(started, _arrival(m)))
+            received_at = utc_now(received)
             if good:
                 last_message = time.monotonic()
                 stored = stored_offsets(conn, topic)
@@ -134,6 +136,14 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
                 return
     finally:
         consumer.close()
+
+
+def _arrival(message) -> float:
+    """When a message reached Kafka (its timestamp: the producer's create time or the broker's
+    append time), so the latency counts its wait in the topic; now when it has none. The caller
+    never counts before its own start (a backlog from before it is replay, not latency)."""
+    kind, ms = message.timestamp()
+    return ms / 1000.0 if kind != 0 and ms > 0 else time.time()   # 0: TIMESTAMP_NOT_AVAILABLE
 
 
 def _caught_up(consumer, topic: str, partitions: list[int], stored: dict[int, int], timeout: float) -> bool:

@@ -63,8 +63,9 @@ class BatchReport:
 
 def store_batch(conn: apsw.Connection, dataset: str, decoded: Decoded, position: Position, received: float,
                 received_at: str, classifier=None, name: str = "batch") -> BatchReport:
-    """Store ``decoded`` and ``position`` in one transaction. ``received``: ``time.time()`` when the
-    batch arrived (``received_at``: the same as UTC text)."""
+    """Store ``decoded`` and ``position`` in one transaction. ``received``: the Unix time the batch
+    arrived (a file's change time, the earliest Kafka message timestamp; ``received_at``: the same as
+    UTC text), from which the latency is counted."""
     start = time.perf_counter()
     report = BatchReport(name, failed=len(decoded.failures), error=decoded.error)
     with immediate(conn):
