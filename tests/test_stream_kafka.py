@@ -69,6 +69,19 @@ def test_wrong_password_is_one_line(tmp_path, kafka):
                   env={**sasl_env(kafka), "MINIBROKER_KAFKA_PASSWORD": "wrong"}, timeout=120)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert out.stderr.startswith("minibroker stream: ") and len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.db").exists()  # a command that could not read its source leaves no new database
+
+
+def test_unreachable_broker_is_one_line_and_leaves_no_database(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = run_cli("stream", "--db", tmp_path / "x.db", f"kafka://127.0.0.1:{port}/alerts", timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert "cannot read from Kafka at 127.0.0.1" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.db").exists()
 
 
 def stream_cmd(db, source):

@@ -51,7 +51,8 @@ def run(args) -> int:
 
         _, topic = parse_url(source)
         dataset = args.dataset or topic
-    conn = conn or connect(args.db)
+    if not kafka:
+        conn = conn or connect(args.db)
     from minibroker.stream import store
     store.QUEUE_FILTERS = not args.no_filters
     classifier = Classifier()
@@ -116,7 +117,8 @@ def run(args) -> int:
     else:
         from minibroker.stream.kafka import consume
 
-        for report in consume(conn, args.source, dataset, classifier, group=args.group, batch=args.batch,
+        # a new database is made only once the broker has answered (consume calls the opener then)
+        for report in consume(conn or (lambda: connect(args.db)), args.source, dataset, classifier, group=args.group, batch=args.batch,
                               batch_seconds=args.batch_seconds, follow=args.follow, idle_seconds=args.idle_seconds,
                               jobs=args.jobs, stop=lambda: bool(stopping)):
             handle(report)

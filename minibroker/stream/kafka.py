@@ -76,7 +76,8 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
             batch_seconds: float = 2.0, follow: bool = False, idle_seconds: float = 10.0, jobs: int = 1,
             stop=lambda: False, timeout: float = 30.0):
     """Yield a BatchReport per stored batch. Without ``follow``: stop once every assigned partition
-    is read to its end (or nothing was assigned or arrived for ``idle_seconds``)."""
+    is read to its end (or nothing was assigned or arrived for ``idle_seconds``). ``conn`` may be a
+    function making the connection: it is called once the broker has answered for the topic."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
     servers, topic = parse_url(url)
@@ -96,6 +97,8 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
         tmeta = meta.topics.get(topic)
         if tmeta is None or tmeta.error is not None or not tmeta.partitions:
             raise UserError(f"no topic {topic!r} on {servers}: check the topic name")
+        if callable(conn):
+            conn = conn()
         # one writer per database: this process reads every partition, from where the database says
         stored = stored_offsets(conn, topic)
         assigned = sorted(tmeta.partitions)
