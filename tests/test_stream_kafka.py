@@ -123,3 +123,55 @@ def test_sigkill_at_many_points_then_rerun_equals_uninterrupted(tmp_path, kafka,
         got = {**dump_by_name(conn), **dump_by_name(conn, POSITION_TABLES)}
     for table in ref:
         assert got[table] == ref[table], table
+
+
+def test_follow_reads_partitions_added_to_the_topic_while_it_runs(tmp_path, kafka, alert_files):
+    """Operators add partitions to a busy topic: a following stream must read them too."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewPartitions
+
+    from minibroker.stream.decode import encode_message
+    from stream_helpers import read_alerts
+
+    topic = kafka.create_topic("alerts-grow", partitions=1)
+    half = len(alert_files) // 2
+    n0 = produce(kafka.client_config(), topic, alert_files[:half])
+    db = tmp_path / "grow.db"
+    proc = subprocess.Popen(stream_cmd(db, url(kafka, topic)) + ["--follow"], env={**os.environ, **sasl_env(kafka)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def stored() -> int:
+        if not db.exists():
+            return 0
+        with closing(connect_plain(db)) as c:
+            try:
+                return c.execute("select count(*) from alerts").fetchone()[0]
+            except Exception:  # tables not made yet
+                return 0
+
+    try:
+        deadline = time.monotonic() + 120
+        while stored() < n0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert stored() == n0
+        admin = AdminClient(kafka.client_config())
+        for f in admin.create_partitions([NewPartitions(topic, 2)]).values():
+            f.result(timeout=30)
+        producer = Producer(kafka.client_config())
+        n1 = 0
+        for f in alert_files[half:]:
+            for r in read_alerts(f):
+                producer.produce(topic, partition=1, value=encode_message(r))
+                n1 += 1
+        assert producer.flush(60) == 0 and n1 > 0
+        deadline = time.monotonic() + 120
+        while stored() < n0 + n1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert stored() == n0 + n1, proc.stderr.read() if proc.poll() is not None else "still running"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    with closing(connect_plain(db)) as c:
+        rows = c.execute("select count(distinct diaSourceId), count(*) from alerts").fetchone()
+    assert rows == (n0 + n1, n0 + n1)

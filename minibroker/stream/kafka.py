@@ -26,6 +26,7 @@ from minibroker.stream.decode import Decoded, decode_messages
 from minibroker.stream.store import Position, store_batch
 
 PARALLEL_MIN_MESSAGES = 2000   # fewer messages decode in this process
+PARTITIONS_EVERY = 10.0       # seconds between looks for partitions added to a followed topic
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -104,7 +105,17 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
         assigned = sorted(tmeta.partitions)
         consumer.assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING)) for p in assigned])
         last_message, started = time.monotonic(), time.time()
+        looked = time.monotonic()
         while not stop():
+            if follow and time.monotonic() - looked > PARTITIONS_EVERY:
+                # partitions added to the topic while following are read too, from where the database says
+                looked = time.monotonic()
+                added = _new_partitions(consumer, topic, assigned)
+                if added:
+                    stored = stored_offsets(conn, topic)
+                    consumer.incremental_assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING))
+                                                 for p in added])
+                    assigned = sorted(assigned + added)
             messages = consumer.consume(num_messages=batch, timeout=batch_seconds)
             received = time.time()
             good = []
@@ -139,6 +150,19 @@ def consume(conn, url: str, dataset: str, classifier, *, group: str = "minibroke
                 return
     finally:
         consumer.close()
+
+
+def _new_partitions(consumer, topic: str, assigned: list[int]) -> list[int]:
+    """Partitions of ``topic`` not in ``assigned`` (none when the broker does not answer now)."""
+    from confluent_kafka import KafkaException
+
+    try:
+        meta = consumer.list_topics(topic, timeout=5.0).topics.get(topic)
+    except KafkaException:
+        return []
+    if meta is None or meta.error is not None:
+        return []
+    return sorted(set(meta.partitions) - set(assigned))
 
 
 def _arrival(message) -> float:
