@@ -13,7 +13,7 @@ from minibroker.core.units import ZP_FILES, ZP_NJY
 from minibroker.database import connect
 from minibroker.gp.trust import REACH, at_bound, bad_fit, constrained
 from minibroker.report.data import find_object, light_curve
-from minibroker.report.plot import Options, draw, event_window, phase, prepare
+from minibroker.report.plot import Options, dashed_note, draw, event_window, figure, phase, prepare
 from minibroker.report.style import plt
 
 SEASON_GAP = 100.0   # days without observations in a band that make a season gap
@@ -127,16 +127,20 @@ def test_flagged_fits_are_dashed_with_a_note(gp_db):
     assert good, "some fit is to be trusted"
     for name in ("FAKE010", good[0]):
         lc = curve(gp_db, name)
-        fig, ax = plt.subplots()
+        fig, p = figure(lc)
+        ax = fig.axes[0]
         try:
-            p = draw(ax, lc)
             want = dict(conn.execute("select pb, (atBound = 1 or badFit = 1 or converged = 0) from lcGPFeats "
                                      "join objects using (objId) where name = ?", (name,)))
             for pb, b in p.bands.items():
                 style = {ln.get_gid(): ln.get_linestyle() for ln in ax.get_lines()}[f"gp-{pb}"]
                 assert b.dashed == bool(want[pb]) and style == ("--" if want[pb] else "-")
-            notes = " ".join(t.get_text() for t in ax.texts)
-            assert ("not to trust" in notes) == any(want.values())
+            notes = " ".join(t.get_text() for t in fig.texts)
+            assert ("dashed GP, fit not to trust" in notes) == any(want.values())
+            assert (dashed_note(p) is not None) == any(want.values())
+            for pb, bad in want.items():
+                assert (f"{pb}: at a bound" in notes or f"{pb}: reduced chi2" in notes
+                        or f"{pb}: not converged" in notes) == bool(bad)
         finally:
             plt.close(fig)
 
@@ -255,3 +259,21 @@ def test_cli_writes_every_kind(gp_db, tmp_path, capsys):
         assert out.stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert "folded on 0.5 d" in printed and "AB magnitude (zero point 27.5)" in printed
+
+
+def test_a_gp_fitted_for_the_plot_is_flagged_and_masked_as_make_gp_would(real_db, gp_db):
+    """Without lcGP the plot fits on the fly: the same flags (Python's, gp/trust.py) and length
+    scales as make gp stores for the object, so the same bands are dashed and the same gaps blank."""
+    conn = connect(gp_db)
+    for name in ("FAKE010", "FAKE082"):
+        fresh = curve(real_db, name)
+        assert fresh.gp_source == "computed"
+        stored = dict(conn.execute("select pb, (atBound = 1 or badFit = 1 or converged = 0) from lcGPFeats "
+                                   "join objects using (objId) where name = ?", (name,)))
+        scales = dict(conn.execute("select pb, lengthScale from lcGPFeats join objects using (objId) "
+                                   "where name = ?", (name,)))
+        p = prepare(fresh)
+        for pb, b in p.bands.items():
+            assert b.dashed == bool(stored[pb])
+            assert fresh.bands[pb].gp_length_scale == pytest.approx(scales[pb], rel=1e-3)
+        check_masking(fresh)

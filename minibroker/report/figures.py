@@ -10,7 +10,7 @@ import numpy as np
 from minibroker.loader.classnames import show
 
 from .data import light_curve, stored_gp
-from .plot import draw
+from .plot import dashed_note, draw
 from .style import DPI, plt
 
 
@@ -31,14 +31,15 @@ def anomaly_gallery(conn, anomalies: list[dict], out: Path, ncols: int = 3) -> P
     for ax, a in zip(axes.flat, anomalies):
         lc = light_curve(conn, a["objId"], a["dataset"], a["name"], a["trueLabel"], gp=False)
         stored_gp(conn, lc)
-        draw(ax, lc, small=True)
+        drawn = draw(ax, lc, small=True)
         labels = []
         if a["trueLabel"] is not None:
             labels.append(f"class {show(a['trueLabel'], lc.class_names)}")
         if a["predicted"] is not None:
             labels.append(f"pred {show(a['predicted'], lc.class_names)}")
+        note = dashed_note(drawn)
         ax.set_title(f"#{a['rank']} {a['name']} ({a['dataset']}) score {a['score']:.3f}"
-                     + (f"\n{', '.join(labels)}" if labels else ""), fontsize=9)
+                     + (f"\n{', '.join(labels)}" if labels else "") + (f"\n{note}" if note else ""), fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle(f"Top {n} anomalies (IsolationForest score, higher is stranger)", fontsize=12)

@@ -219,10 +219,6 @@ def draw(ax, lc: LightCurve, *, legend: bool = True, small: bool = False,
         ax.set_xlim(*p.xlim)
     ax.set_xlabel(p.xlabel if not small else "")
     ax.set_ylabel(p.ylabel, fontsize=None if not small else 7)
-    flagged = [n for n in p.notes if n.startswith("dashed")]
-    if flagged:
-        ax.text(0.01, 0.98, flagged[0], transform=ax.transAxes, va="top", ha="left",
-                fontsize=8 if not small else 6, color="0.25")
     if legend and p.bands:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
@@ -237,8 +233,7 @@ def draw(ax, lc: LightCurve, *, legend: bool = True, small: bool = False,
         if any(len(b.limit_x) for b in p.bands.values()):
             handles.append(Line2D([], [], color="0.3", marker="v", linestyle="none", markerfacecolor="none"))
             labels.append(f"{LIMIT_SNR:g}-sigma upper limit")
-        ax.legend(handles, labels, fontsize=8 if not small else 6, ncol=2, frameon=False,
-                  loc="upper right")
+        ax.legend(handles, labels, fontsize=8 if not small else 6, ncol=2, frameon=False)
     return p
 
 
@@ -299,11 +294,19 @@ def figure(lc: LightCurve, options: Options | None = None):
            for c in lc.bands.values() for k in ("t", "flux", "dflux")):
         t += f" | values beyond ±{CLIP:.0e} drawn at the limit"
     ax.set_title(t, fontsize=11)
-    other = [n for n in p.notes if not n.startswith("dashed")]
-    if other:
-        fig.text(0.01, 0.005, "; ".join(other), fontsize=7, color="0.35", va="bottom")
-    fig.tight_layout(rect=(0, 0.03, 1, 1) if other else None)
+    if p.notes:
+        import textwrap
+
+        text = textwrap.fill("; ".join(p.notes), 190)
+        fig.text(0.01, 0.005, text, fontsize=7, color="0.35", va="bottom")
+    fig.tight_layout(rect=(0, 0.025 * (1 + text.count("\n")), 1, 1) if p.notes else None)
     return fig, p
+
+
+def dashed_note(p: Prepared) -> str | None:
+    """A short note for a small panel: which bands' GP is dashed (not to trust), or None."""
+    bands = [pb for pb, b in p.bands.items() if b.dashed]
+    return f"GP dashed, not to trust: {', '.join(bands)}" if bands else None
 
 
 def plot_object(conn, name: str, out: str | Path, *, dataset: str | None = None, gp: bool = False,
