@@ -1,7 +1,8 @@
 # MiniBroker: every target runs inside .venv, created and filled on first use.
 # Variables: DB (database file), DATA (directory of light-curve files), DATASET (default: the
 # directory's own name), JOBS (default: number of cores), LABELS (name,label CSV), Q (SQL), FILTER and PARAMS
-# (saved selections), TIMEOUT, FORMAT (table|csv|tsv), MEMORY (MiB), TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, RUN, SIZES,
+# (saved selections), TIMEOUT, FORMAT (table|csv|tsv), MEMORY (MiB), TOP, N, OUT, SEED, FEATURE_SET (moments|gp|period), GRID, OBJ, GP, MAG, ZOOM, TMIN, TMAX,
+# FOLD, PERIOD (make plot), RUN, SIZES,
 # NAMES and SIM (make classnames), SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS,
 # KAFKA_PORT (make kafka-start), PORT (make serve), PARQUET (an export directory), SPARK_MASTER (local[N]
 # or a cluster URL).
@@ -27,6 +28,12 @@ FEATURE_SET ?= moments
 GRID    ?= 200
 OBJ     ?=
 GP      ?=
+MAG     ?=
+ZOOM    ?=
+TMIN    ?=
+TMAX    ?=
+FOLD    ?=
+PERIOD  ?=
 N       ?= 1000
 OUT     ?= out
 SEED    ?= 42
@@ -138,9 +145,11 @@ anomalies: $(VENV)/.installed ## rank a dataset's objects by IsolationForest ano
 gp: $(VENV)/.installed ## GP-interpolate every object-band into lcGP, GP features into lcGPFeats [GRID=200]
 	$(MB) gp --db "$$DB" $(dataset_opt) --grid $(GRID) --jobs $(JOBS)
 
-plot: $(VENV)/.installed ## plot one light curve from rawPhot: make plot OBJ=name [OUT=file.png] [GP=1]
+plot: $(VENV)/.installed ## plot one light curve: make plot OBJ=name [OUT=file.png] [GP=1] [MAG=1] [ZOOM=1 | TMIN=mjd TMAX=mjd] [FOLD=1 [PERIOD=days]]
 	@test -n "$$OBJ" || { echo "make plot: give OBJ=object name" >&2; exit 2; }
-	$(MB) plot --db "$$DB" --obj "$$OBJ" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$$OUT") $(if $(GP),--gp)
+	$(MB) plot --db "$$DB" --obj "$$OBJ" $(dataset_opt) $(if $(filter-out out,$(OUT)),--out "$$OUT") $(if $(GP),--gp) \
+	  $(if $(MAG),--mag) $(if $(ZOOM),--zoom) $(if $(TMIN),--tmin=$(TMIN)) $(if $(TMAX),--tmax=$(TMAX)) \
+	  $(if $(FOLD),--fold) $(if $(PERIOD),--period=$(PERIOD))
 
 report: $(VENV)/.installed ## figures and an index.html: make report [OUT=dir] [TOP=10]
 	$(MB) report --db "$$DB" $(dataset_opt) --out "$$OUT" --top $(TOP)

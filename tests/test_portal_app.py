@@ -167,3 +167,26 @@ def test_serve_stays_responsive_and_current_while_a_load_writes(portal_db, tmp_p
         assert server.get("/objects/live/LIVE0299")[0] == 200
     finally:
         server.stop()
+
+
+def test_gp_rows_say_where_data_constrain_them_and_which_fits_not_to_trust(app, portal_db):
+    """The page's GP rows carry ``constrained`` (an observation of the band within 2 length scales:
+    the plot draws only those) and the bands whose fit is flagged; blank across the season gap."""
+    conn = apsw.Connection(str(portal_db), flags=apsw.SQLITE_OPEN_READONLY)
+    for name in ("FAKE030", "FAKE010"):
+        data = get(app, f"/objects/train/{name}.json").json()
+        scales = {f["pb"]: f["lengthScale"] for f in data["gpFeatures"]}
+        assert data["fluxUnit"] == {"zeroPoint": 27.5, "name": "AB zero point 27.5"}
+        for g in data["gp"]:
+            t = np.array([p["t"] for p in data["photometry"] if p["pb"] == g["pb"]])
+            assert g["constrained"] == bool(np.min(np.abs(t - g["t"])) <= 2 * scales[g["pb"]])
+        flagged = dict(conn.execute("select pb, atBound = 1 or badFit = 1 or converged = 0 from lcGPFeats "
+                                    "join objects using (objId) where name = ?", (name,)))
+        assert set(data["gpFlags"]) == {pb for pb, f in flagged.items() if f}
+    # FAKE030 has a 604-day season gap in every band: no GP row inside it is drawn
+    data = get(app, "/objects/train/FAKE030.json").json()
+    t = np.array(sorted(p["t"] for p in data["photometry"] if p["pb"] == "r"))
+    k = int(np.argmax(np.diff(t)))
+    inside = [g for g in data["gp"] if g["pb"] == "r" and t[k] + 40 < g["t"] < t[k + 1] - 40]
+    assert inside and not any(g["constrained"] for g in inside)
+    conn.close()

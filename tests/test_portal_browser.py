@@ -67,7 +67,7 @@ def test_object_page_draws_every_measurement_and_the_gp(page, portal_db):
     assert page.locator("h1").inner_text().startswith("FAKE010")
     assert points(page) == n > 0
     assert {b: points(page, b) for b in per_band} == per_band
-    assert page.locator("#lc-plot svg polyline.gp-mean").count() == len(per_band)   # make gp fitted each band
+    assert page.locator("#lc-plot svg path.gp-mean").count() == len(per_band)   # make gp fitted each band
     # the percentiles within the class arrive after the page (one fetch), as the JSON download has them
     page.wait_for_selector("#feature-table[data-percentiles-loaded]")
     shown = float(page.locator('#feature-table td.pct[data-feature="gAmp"]').inner_text())
@@ -78,13 +78,30 @@ def test_object_page_draws_every_measurement_and_the_gp(page, portal_db):
     assert page.requests and all(u.startswith(page.base) for u in page.requests)
 
 
+def test_gp_leaves_season_gaps_blank_and_dashes_fits_not_to_trust(page, portal_db):
+    flagged = {pb for pb, f in query(portal_db, "select pb, atBound = 1 or badFit = 1 or converged = 0 "
+                                                "from lcGPFeats join objects using (objId) where name = 'FAKE030'") if f}
+    page.goto(page.base + "/objects/train/FAKE030")
+    means = page.locator("#lc-plot svg path.gp-mean")
+    assert means.count() == 5
+    runs = [int(r) for r in means.evaluate_all("ps => ps.map(p => p.getAttribute('data-runs'))")]
+    assert all(r >= 2 for r in runs)   # at least one break per band: the 604-day season gap
+    d = means.first.get_attribute("d")
+    assert d.count("M") == runs[0]
+    dashed = page.locator("#lc-plot svg path.gp-untrusted")
+    assert {dashed.nth(i).get_attribute("data-band") for i in range(dashed.count())} == flagged
+    assert all(dashed.nth(i).get_attribute("stroke-dasharray") for i in range(dashed.count()))
+    assert "flux (AB zero point 27.5)" in page.locator("#lc-plot svg").text_content()
+    assert page.errors == []
+
+
 def test_band_toggle_hides_a_band_and_shows_it_again(page):
     page.goto(page.base + "/objects/train/FAKE010")
     g, total = points(page, "g"), points(page)
     assert g > 0
     page.locator("#band-g").uncheck()
     assert points(page, "g") == 0
-    assert page.locator('#lc-plot svg polyline.gp-mean[data-band="g"]').count() == 0
+    assert page.locator('#lc-plot svg path.gp-mean[data-band="g"]').count() == 0
     assert points(page) == total - g
     page.locator("#band-g").check()
     assert points(page, "g") == g and points(page) == total

@@ -24,8 +24,9 @@ def run(args) -> int:
     r = compute(conn, args.dataset, n_grid=args.grid, jobs=args.jobs)
     rate = r.curves / r.fit_seconds if r.fit_seconds > 0 else 0
     print(f"gp -> {args.db}: {r.objects} objects, {r.curves} object-bands ({r.fitted} fitted, "
-          f"{r.curves - r.fitted} with < 3 points, {r.not_converged} not converged) in {r.seconds:.2f} s "
-          f"(fits {rate:,.0f} object-bands/s)")
+          f"{r.curves - r.fitted} with < 3 points, {r.not_converged} not converged, "
+          f"{r.flagged} not to trust: {r.at_bound} at a bound, {r.bad_fit} reduced chi2 > 5) "
+          f"in {r.seconds:.2f} s (fits {rate:,.0f} object-bands/s)")
     return 0
 
 

@@ -43,6 +43,9 @@ class GPRun:
     curves: int = 0        # object-bands looked at
     fitted: int = 0        # object-bands with >= 3 points and a finite fit
     not_converged: int = 0
+    at_bound: int = 0      # fitted object-bands whose amplitude or length scale ended on a bound
+    bad_fit: int = 0       # fitted object-bands with reduced chi2 > 5
+    flagged: int = 0       # either of the two (lcGPFeats.atBound or badFit, migration 005)
     fit_seconds: float = 0.0
     seconds: float = 0.0
     stale: int = 0         # objects changed or deleted while they were fitted: left for the next run
@@ -127,6 +130,7 @@ def compute(conn: apsw.Connection, dataset: str | None = None, *, n_grid: int = 
     sql_delete = render("queries/gp/delete_gp.sql")
     sql_gp = render("queries/gp/insert_gp.sql")
     sql_feats = render("queries/gp/insert_feats.sql")
+    sql_flags = render("queries/gp/flag_counts.sql")
 
     def store(conn, keep, result):
         gp_rows, feat_rows, flags, secs = result
@@ -139,6 +143,11 @@ def compute(conn: apsw.Connection, dataset: str | None = None, *, n_grid: int = 
         run.curves += len(kept)
         run.fitted += sum(f for _, (f, _) in kept)
         run.not_converged += sum(bad for _, (_, bad) in kept)
+        # counted by the database's own definition of the flags, in the same transaction
+        at_bound, bad_fit, flagged = conn.execute(sql_flags, {"objIds": json.dumps(keep)}).fetchone()
+        run.at_bound += at_bound
+        run.bad_fit += bad_fit
+        run.flagged += flagged
 
     s = step.Step("gp", partial(pending, dataset=dataset, n_grid=n_grid),
                   partial(compute_chunk, n_grid=n_grid, jobs=jobs), store, chunk)

@@ -8,10 +8,12 @@ for columns that every table shares (fluxes, times, features …), from ``COLUMN
 import re
 
 from minibroker.core.sqlfiles import SQL_DIR
+from minibroker.core.units import ZP_FILES, ZP_NJY
 from minibroker.analyst.sql import filter_names, load_filter
 from minibroker.portal import DB_NAME
 
-FLUX_UNIT = "flux units: AB zero point 27.5, i.e. mag = 27.5 - 2.5 log10(flux); LSST alerts give nJy"
+FLUX_UNIT = (f"flux units: AB zero point {ZP_FILES:g}, i.e. mag = {ZP_FILES:g} - 2.5 log10(flux); LSST alerts "
+             f"give nJy (zero point {ZP_NJY:g})")
 COLUMN_NOTES = {
     "objId": "object id (objects.objId)",
     "dataset": "dataset the object was loaded into",

@@ -128,6 +128,44 @@ async def load_percentiles(db, dataset: str, name: str) -> dict | None:
     return await class_percentiles(db, found[0], chosen, feats[0] if feats else {})
 
 
+def gp_drawing(gp: list[dict], gp_features: list[dict], photometry: list[dict]) -> dict[str, str]:
+    """Mark each lcGP row ``constrained`` (an observation of its band within 2 fitted length scales:
+    the plot draws only those, so season gaps stay blank) and return, per band whose fit is not to
+    be trusted (``atBound``/``badFit``, not converged), why (the plot draws it dashed)."""
+    import numpy as np
+
+    from minibroker.gp.trust import constrained
+
+    scales = {f["pb"]: f["lengthScale"] for f in gp_features}
+    times: dict[str, list] = {}
+    for p in photometry:
+        times.setdefault(p["pb"], []).append(p["t"])
+    by_band: dict[str, list] = {}
+    for g in gp:
+        by_band.setdefault(g["pb"], []).append(g)
+    for pb, pts in by_band.items():
+        ok = constrained([g["t"] for g in pts], np.array(times.get(pb, []), dtype=float), scales.get(pb))
+        for g, flag in zip(pts, ok.tolist()):
+            g["constrained"] = flag
+    flags = {}
+    for f in gp_features:
+        why = [w for w, on in (("at a bound", f.get("atBound")), ("reduced chi2 > 5", f.get("badFit")),
+                               ("not converged", f.get("converged") == 0)) if on]
+        if why and f["pb"] in by_band:
+            flags[f["pb"]] = ", ".join(why)
+    return flags
+
+
+async def flux_unit(db, obj_id: int, tables: dict):
+    """The object's :class:`~minibroker.core.units.FluxUnit` (nJy for an alert object)."""
+    from minibroker.core.units import flux_unit as unit
+
+    if "diaObjects" not in tables:
+        return unit(False)
+    found = await rows(db, render("queries/report/is_alert.sql"), {"objId": obj_id})
+    return unit(bool(found[0]["isAlert"]))
+
+
 async def load(db, dataset: str, name: str, *, with_percentiles: bool = True) -> dict | None:
     """The object's page data, or None when the database has no such object; ``with_percentiles``
     False leaves each feature's percentile None (the HTML page fetches them separately)."""
@@ -157,6 +195,10 @@ async def load(db, dataset: str, name: str, *, with_percentiles: bool = True) ->
             optional.append({"table": table, "title": title,
                              "rows": await rows(db, render_structure("optional_rows.sql.j2", table=table), oid)})
     rejects = await rows(db, render("queries/portal/rejects.sql"), {"fileId": obj["fileId"]}) if obj["fileId"] is not None else []
+    gp_features = await rows(db, render("queries/portal/gp_features.sql"), oid)
+    gp = await rows(db, render("queries/portal/gp.sql"), oid)
+    gp_flags = gp_drawing(gp, gp_features, phot)
+    unit = await flux_unit(db, obj["objId"], tables)
     return {
         "object": {**obj, "labelName": class_label(obj["label"], names)},
         "headers": headers,
@@ -164,9 +206,11 @@ async def load(db, dataset: str, name: str, *, with_percentiles: bool = True) ->
         "predictions": preds,
         "anomaly": anomaly[0] if anomaly else None,
         "features": feature_rows,
-        "gpFeatures": await rows(db, render("queries/portal/gp_features.sql"), oid),
+        "gpFeatures": gp_features,
         "photometry": phot,
-        "gp": await rows(db, render("queries/portal/gp.sql"), oid),
+        "gp": gp,
+        "gpFlags": gp_flags,
+        "fluxUnit": {"zeroPoint": unit.zero_point, "name": unit.name},
         "period": per,
         "periodSource": per_source,
         "rejects": rejects,

@@ -151,7 +151,8 @@ async def object_page(datasette, request):
         return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
             "content-disposition": f'attachment; filename="{v["dataset"]}_{v["name"]}.csv"'})
     o = data["object"]
-    plot = {"photometry": data["photometry"], "gp": data["gp"], "period": data["period"],
+    plot = {"photometry": data["photometry"], "gp": data["gp"], "gpFlags": data["gpFlags"],
+            "fluxUnit": data["fluxUnit"], "period": data["period"],
             "periodSource": data["periodSource"], "name": o["name"]}
     return Response.html(await datasette.render_template("portal_object.html", {
         **data, "plot_json": Markup(json.dumps(plot).replace("</", "<\\/")), "nav": NAV, "db_name": DB_NAME,

@@ -9,8 +9,8 @@ import numpy as np
 
 from minibroker.loader.classnames import show
 
-from .data import light_curve
-from .plot import draw
+from .data import light_curve, stored_gp
+from .plot import dashed_note, draw
 from .style import DPI, plt
 
 
@@ -23,46 +23,28 @@ def _save(fig, out: Path) -> Path:
 
 
 def anomaly_gallery(conn, anomalies: list[dict], out: Path, ncols: int = 3) -> Path:
-    """One panel per anomaly (rank, name, score, labels), with the GP where lcGP has it."""
+    """One panel per anomaly (rank, name, score, labels), with the GP where lcGP has it (drawn only
+    where observations constrain it; dashed when the fit is flagged as not to be trusted)."""
     n = len(anomalies)
     nrows = math.ceil(n / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.3 * nrows), dpi=DPI, squeeze=False)
     for ax, a in zip(axes.flat, anomalies):
         lc = light_curve(conn, a["objId"], a["dataset"], a["name"], a["trueLabel"], gp=False)
-        _stored_gp(conn, lc)
-        draw(ax, lc, small=True)
+        stored_gp(conn, lc)
+        drawn = draw(ax, lc, small=True)
         labels = []
         if a["trueLabel"] is not None:
             labels.append(f"class {show(a['trueLabel'], lc.class_names)}")
         if a["predicted"] is not None:
             labels.append(f"pred {show(a['predicted'], lc.class_names)}")
+        note = dashed_note(drawn)
         ax.set_title(f"#{a['rank']} {a['name']} ({a['dataset']}) score {a['score']:.3f}"
-                     + (f"\n{', '.join(labels)}" if labels else ""), fontsize=9)
+                     + (f"\n{', '.join(labels)}" if labels else "") + (f"\n{note}" if note else ""), fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle(f"Top {n} anomalies (IsolationForest score, higher is stranger)", fontsize=12)
     fig.tight_layout()
     return _save(fig, out)
-
-
-def _stored_gp(conn, lc) -> None:
-    """Attach the object's lcGP grid when make gp has run (the gallery never fits)."""
-    from minibroker.core.sqlfiles import render
-
-    from .data import has_table
-
-    if not has_table(conn, "lcGP"):
-        return
-    grid: dict[str, list] = {}
-    for pb, t, f, e in conn.execute(render("queries/gp/curve.sql"), {"objId": lc.obj_id}):
-        grid.setdefault(pb, []).append((t, f, e))
-    for pb, pts in grid.items():
-        if pb in lc.bands:
-            a = np.array(pts, dtype=float)
-            c = lc.bands[pb]
-            c.gp_t, c.gp_flux, c.gp_err = a[:, 0], a[:, 1], a[:, 2]
-    if grid:
-        lc.gp_source = "lcGP"
 
 
 def confusion_matrix(counts: list[tuple], out: Path, title: str, names: dict[int, str] | None = None) -> Path:

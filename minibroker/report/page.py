@@ -137,7 +137,15 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
     data = rows(conn, "queries/report/gp_summary.sql", params)[1] if has_table(conn, "lcGPFeats") else []
     if data:
         s.tables.append(_table(["band", "object-bands", "fitted", "< 3 points", "not converged",
-                                "at a bound", "reduced chi2 > 5", "mean length scale", "mean reduced chi2"], data))
+                                "at a bound", "reduced chi2 > 5", "not to trust", "mean length scale",
+                                "mean reduced chi2"], data))
+        s.note = ("A fit is not to trust when its amplitude or length scale ended on a bound or its reduced "
+                  "chi2 exceeds 5 (lcGPFeats.atBound, badFit); the plots draw such a GP dashed, and draw "
+                  "every GP only within 2 length scales of an observation.")
+        cols, worst = rows(conn, "queries/report/gp_untrusted.sql", {"top": UNTRUSTED_ROWS, **params})
+        if worst:
+            s.tables.append(_table(["object", "dataset", "band", "points", "length scale", "amplitude",
+                                    "reduced chi2", "at a bound", "reduced chi2 > 5"], worst))
     else:
         s.missing = "No GP fits: run make gp."
     sections.append(s)
@@ -151,6 +159,8 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
     return {"index": index, "figures": pngs,
             "missing": [sec.title for sec in sections if sec.missing]}
 
+
+UNTRUSTED_ROWS = 20  # fits not to trust listed by name in the GP section, worst reduced chi2 first
 
 _MOMENT_COLUMNS = {f"{b}{k}" for b in FEATURE_BANDS for k in ("Std", "Amp", "MAD", "Beyond", "Skew")} | {
     "gMinusR", "rMinusI", "iMinusZ"}

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from minibroker.core.units import ZP_FILES
+
 #: Passband letters; a band index ``b`` means ``BANDS[b]``.
 BANDS: str = "ugrizy"
 #: Number of passbands.
 NBANDS: int = len(BANDS)
-#: AB zero point of all fluxes: ``flux = 10**(-0.4*(mag - ZP))``.
-ZP: float = 27.5
+#: AB zero point of all fluxes: ``flux = 10**(-0.4*(mag - ZP))`` (that of light-curve files).
+ZP: float = ZP_FILES
 #: Effective wavelengths of the LSST filters in nanometres (u g r i z y).
 WAVELENGTH_NM = np.array([367.0, 482.0, 622.0, 754.0, 869.0, 971.0])
 #: First night of the simulated survey (MJD 60800 = 2025-05-15).

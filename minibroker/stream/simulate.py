@@ -18,10 +18,11 @@ from pathlib import Path
 import fastavro
 import numpy as np
 
+from minibroker.core.units import ZP_FILES, ZP_NJY
 from minibroker.stream import schemas
 
 BANDS = "ugrizy"
-TO_NJY = 10 ** (0.4 * (31.4 - 27.5))   # simulator flux (zero point 27.5) -> nJy
+TO_NJY = 10 ** (0.4 * (ZP_NJY - ZP_FILES))   # simulator flux (zero point 27.5) -> nJy
 HISTORY_DAYS = 365.0
 PRECOVERY_DAYS = 30.0
 OBJECT_ID_BASE = 10**15

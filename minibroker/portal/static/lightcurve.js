@@ -1,16 +1,21 @@
 // MiniBroker light-curve plot: a self-contained SVG plot (no library, no network).
 // Reads the JSON in <script id="lc-data">, draws into #lc-plot; the controls in #lc-controls
 // toggle bands, switch flux/magnitude, show the GP mean and 95% band, fold on a period, zoom.
+// The GP is drawn only on the grid points the server marked "constrained" (an observation of the
+// band within 2 fitted length scales), so season gaps stay blank; a fit not to trust is dashed.
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
   var COLOURS = {u: "#6a5acd", g: "#78A5A3", r: "#CE5A57", i: "#E1B16A", z: "#444C5C", y: "#8b6bb1"};
-  var ZP = 27.5;           // mag = ZP - 2.5 log10(flux)
+  var UNIT = {zeroPoint: 27.5, name: "AB zero point 27.5"};   // replaced by the object's (data.fluxUnit)
   var W = 900, H = 420, M = {l: 70, r: 20, t: 15, b: 45};
   var dataEl = document.getElementById("lc-data");
   var root = document.getElementById("lc-plot");
   if (!dataEl || !root) return;
   var data = JSON.parse(dataEl.textContent);
+  if (data.fluxUnit) UNIT = data.fluxUnit;
+  var ZP = UNIT.zeroPoint;  // mag = ZP - 2.5 log10(flux): 27.5 for light-curve files, 31.4 for nJy
+  var FLAGS = data.gpFlags || {};
   var bands = "ugrizy".split("").filter(function (b) {
     return data.photometry.some(function (p) { return p.pb === b; });
   });
@@ -55,10 +60,11 @@
     });
     var gp = [];
     if (state.gp && !state.fold) {
-      data.gp.forEach(function (g) {
+      data.gp.forEach(function (g, i) {
         if (!state.shown[g.pb]) return;
         var lo = yOf(g.flux - 2 * g.fluxErr, 0), hi = yOf(g.flux + 2 * g.fluxErr, 0), m = yOf(g.flux, 0);
-        if (m) gp.push({x: g.t, y: m[0], lo: lo ? lo[0] : null, hi: hi ? hi[0] : null, pb: g.pb});
+        if (m && g.constrained !== false)
+          gp.push({x: g.t, y: m[0], lo: lo ? lo[0] : null, hi: hi ? hi[0] : null, pb: g.pb, i: i});
       });
     }
     var xs = pts.map(function (q) { return q.x; }).concat(gp.map(function (q) { return q.x; }));
@@ -91,22 +97,38 @@
       state.fold ? "phase (period " + (+state.period).toPrecision(6) + " d)" : "time (MJD)";
     el("text", {x: 16, y: (M.t + H - M.b) / 2, "text-anchor": "middle", "class": "label",
                 transform: "rotate(-90 16 " + (M.t + H - M.b) / 2 + ")"}, axes).textContent =
-      state.mag ? "magnitude (AB, zero point 27.5)" : "flux";
+      state.mag ? "magnitude (AB, zero point " + ZP + ")" : "flux (" + UNIT.name + ")";
     var clip = el("clipPath", {id: "lc-clip"}, svg);
     el("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b}, clip);
     var plot = el("g", {"clip-path": "url(#lc-clip)"}, svg);
     bands.forEach(function (b) {
       var line = gp.filter(function (q) { return q.pb === b; });
       if (!line.length) return;
-      var band = line.filter(function (q) { return q.lo !== null && q.hi !== null; });
-      if (band.length) {
-        var d = band.map(function (q) { return sx(q.x) + "," + sy(q.hi); })
-          .concat(band.slice().reverse().map(function (q) { return sx(q.x) + "," + sy(q.lo); }));
-        el("polygon", {points: d.join(" "), fill: COLOURS[b], "fill-opacity": 0.18, "class": "gp-band",
-                       "data-band": b}, plot);
+      // runs of consecutive grid rows: a row left out (unconstrained, no magnitude) breaks the curve
+      var runs = [], run = [];
+      line.forEach(function (q, k) {
+        if (k && q.i !== line[k - 1].i + 1) { runs.push(run); run = []; }
+        run.push(q);
+      });
+      runs.push(run);
+      var dashed = FLAGS[b] !== undefined, bandD = "", meanD = "";
+      runs.forEach(function (r) {
+        var edge = r.filter(function (q) { return q.lo !== null && q.hi !== null; });
+        if (edge.length > 1)
+          bandD += "M" + edge.map(function (q) { return sx(q.x) + "," + sy(q.hi); })
+            .concat(edge.slice().reverse().map(function (q) { return sx(q.x) + "," + sy(q.lo); })).join("L") + "Z";
+        meanD += "M" + r.map(function (q) { return sx(q.x) + "," + sy(q.y); }).join("L");
+      });
+      if (bandD)
+        el("path", {d: bandD, fill: COLOURS[b], "fill-opacity": dashed ? 0.08 : 0.18, "class": "gp-band",
+                    "data-band": b}, plot);
+      var mean = el("path", {d: meanD, stroke: COLOURS[b], fill: "none", "stroke-width": 1.5, "class": "gp-mean",
+                             "data-band": b, "data-runs": runs.length}, plot);
+      if (dashed) {
+        mean.setAttribute("stroke-dasharray", "6 4");
+        mean.setAttribute("class", "gp-mean gp-untrusted");
+        el("title", {}, mean).textContent = "GP fit of " + b + " not to trust: " + FLAGS[b];
       }
-      el("polyline", {points: line.map(function (q) { return sx(q.x) + "," + sy(q.y); }).join(" "),
-                      stroke: COLOURS[b], fill: "none", "stroke-width": 1.5, "class": "gp-mean", "data-band": b}, plot);
     });
     pts.forEach(function (q) {
       var c = COLOURS[q.p.pb], x = sx(q.x);

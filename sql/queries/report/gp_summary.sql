@@ -7,6 +7,7 @@ select g.pb,
        sum(g.converged = 0) as notConverged,
        sum(g.atBound = 1) as atBound,
        sum(g.badFit = 1) as badFit,
+       sum(g.atBound = 1 or g.badFit = 1) as notToTrust,
        avg(g.lengthScale) as meanLengthScale,
        avg(g.chi2Red) as meanChi2Red
 from lcGPFeats as g
