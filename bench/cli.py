@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stream case: alerts per visit file (each with 30+30 histories)")
     p.add_argument("--stream-train", type=int, default=600,
                    help="stream case: simulated labelled objects the classifying model is trained on")
+    p.add_argument("--stream-sustained", type=int, default=8, metavar="VISITS",
+                   help="stream case: visits streamed with --follow while they arrive every --stream-cadence "
+                        "seconds (latency p50/p99: keeping up); 0 = skip")
+    p.add_argument("--stream-cadence", type=float, default=37.0, help="stream case: seconds between visits")
     p.add_argument("--fallback-data", type=Path, default=None,
                    help="only to test the harness without the sim package: copy these real files instead")
     p.add_argument("--keep-dbs", action="store_true", help="keep the scratch databases")
@@ -274,6 +278,11 @@ class Bench:
                 self.results["stream"][str(n)] = stream.run_case(self.work / f"stream-{n}", a.cache, n, 30,
                                                                  model_db, a.jobs, log=self.log)
                 self.save()
+                if a.stream_sustained:
+                    self.results["stream"][str(n)]["sustained"] = stream.sustained(
+                        self.work / f"stream-{n}", a.cache, n, a.stream_sustained, a.stream_cadence, model_db,
+                        a.jobs, log=self.log)
+                    self.save()
         except Exception as exc:  # record, do not abort the other cases' results
             self.results["stream"]["0"] = {"available": False, "reason": f"{type(exc).__name__}: {exc}"[:1500]}
             self.log(f"stream failed: {exc}")

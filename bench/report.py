@@ -334,4 +334,18 @@ def _stream_section(res: dict) -> list[str]:
                      f"{v['main_peak_mib']:.0f} | {ceil['rate']:,.0f} | {v['rate'] / ceil['rate']:.2f} | "
                      f"{v.get('cpu_rate', 0):,.0f} | {ceil.get('cpu_rate', 0):,.0f} |")
     L.append("")
+    kept = [(int(n), r["sustained"]) for n, r in sorted(st.items(), key=lambda kv: int(kv[0])) if r.get("sustained")]
+    if kept:
+        L += ["### Keeping up", "",
+              "`minibroker stream --follow` on a database holding the previous visit, while a visit file arrives "
+              "every *cadence* seconds (written beside the directory, then renamed into it, as a producer does). "
+              "Latency per visit: from its file's arrival to its classifications committed, so a visit waiting "
+              "behind a slow one counts its wait; the filters run after each commit, as in production. *Kept up*: "
+              "p99 latency under the cadence.", "",
+              "| alerts per visit | visits | cadence s | latency p50 s | p99 s | max s | CPU s per visit | kept up |",
+              "|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for n, s in kept:
+            L.append(f"| {n:,} | {s['visits']} | {s['cadence']:.0f} | {s['p50']:.1f} | {s['p99']:.1f} | "
+                     f"{s['max']:.1f} | {s['cpu_per_visit']:.1f} | {'yes' if s['kept_up'] else '**no**'} |")
+        L.append("")
     return L

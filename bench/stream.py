@@ -26,36 +26,44 @@ from bench import proc
 from bench.common import minibroker_exe, remove_db
 
 CADENCE_DAYS = 10.0
+MAX_VISITS = 64   # per simulated object; the draws are made for all of them
 
 
-def write_visits(out: Path, n: int, history: int, seed: int = 0) -> list[Path]:
-    """Visit files ``visit_<k>.avro`` for k = history, history + 1 (cached when complete)."""
+def write_visits(out: Path, n: int, history: int, seed: int = 0, count: int = 2) -> list[Path]:
+    """Visit files ``visit_<k>.avro`` for k = history … history + count - 1 (cached when complete)."""
     import fastavro
 
     from minibroker.stream.simulate import AlertMaker
 
     out.mkdir(parents=True, exist_ok=True)
-    files = [out / f"visit_{k:03d}.avro" for k in (history, history + 1)]
+    ks = list(range(history, history + count))
+    files = [out / f"visit_{k:03d}.avro" for k in ks]
     if all(f.exists() for f in files):
         return files
+    if history + count > MAX_VISITS:
+        raise ValueError(f"at most {MAX_VISITS - history} visits")
     maker = AlertMaker()
     rng = np.random.default_rng(seed)
-    visits = history + 2
+    visits = MAX_VISITS   # the draws do not depend on count: a cached visit is the same visit
     bands = "griz"
-    records = {k: [] for k in (history, history + 1)}
+    records = {k: [] for k in ks}
+    wanted = range(ks[0] - history, ks[-1] + 1)
     for i in range(n):
         oid = 10**15 + i
         ra, dec = float(rng.uniform(0, 360)), float(rng.uniform(-60, 20))
         t = 61000.0 + CADENCE_DAYS * np.arange(visits) + rng.uniform(0, 0.3)
         err = rng.uniform(50, 150, visits)
         flux = err * rng.uniform(6, 40, visits) * rng.choice([-1, 1], visits)
-        src = [maker.source(oid * 1000 + j, oid, int(t[j] * 2880), float(t[j]), bands[j % 4], float(flux[j]),
-                            float(err[j]), ra, dec) for j in range(visits)]
-        fcd = [maker.forced(oid * 1000 + j, oid, int(t[j] * 2880), float(t[j]), bands[j % 4], float(flux[j]),
-                            float(err[j]), ra, dec) for j in range(visits)]
+        src = {j: maker.source(oid * 1000 + j, oid, int(t[j] * 2880), float(t[j]), bands[j % 4], float(flux[j]),
+                               float(err[j]), ra, dec) for j in wanted}
+        fcd = {j: maker.forced(oid * 1000 + j, oid, int(t[j] * 2880), float(t[j]), bands[j % 4], float(flux[j]),
+                               float(err[j]), ra, dec) for j in wanted}
         for k in records:
-            records[k].append(maker.alert(src[k], src[k - history:k], fcd[k - history:k], ra, dec, float(t[k])))
+            records[k].append(maker.alert(src[k], [src[j] for j in range(k - history, k)],
+                                          [fcd[j] for j in range(k - history, k)], ra, dec, float(t[k])))
     for k, f in zip(records, files):
+        if f.exists():
+            continue
         tmp = f.with_name("." + f.name)
         with open(tmp, "wb") as fh:
             fastavro.writer(fh, maker.version.parsed, records[k])
@@ -135,6 +143,78 @@ def run_case(work: Path, cache: Path, n: int, history: int, model_db: Path | Non
             "bytes_per_alert": files[0].stat().st_size / n}
 
 
+def sustained(work: Path, cache: Path, n: int, visits: int, cadence: float, model_db: Path | None,
+              jobs: int | None, history: int = 30, log=print) -> dict:
+    """Keeping up: ``minibroker stream --follow`` runs while a visit file of ``n`` alerts arrives every
+    ``cadence`` seconds (written beside, then renamed into the directory, as a producer would), on a
+    database that already holds the previous visit. Latency per visit is from the file's arrival (its
+    rename) to its classifications committed, so a visit that waits behind a slow one counts its wait.
+    The filters run after each batch, as in production (they delay the next batch, not this one's)."""
+    import os
+    import shutil
+    import signal
+    import statistics
+    import subprocess
+
+    files = write_visits(cache / f"alerts-{n}-h{history}", n, history, count=visits + 1)
+    inbox = work / "inbox"
+    shutil.rmtree(inbox, ignore_errors=True)
+    inbox.mkdir(parents=True)
+    db = work / f"sustained-{n}.db"
+    remove_db(db)
+    if model_db is not None:
+        shutil.copy(model_db, db)
+    prime = work / "prime"
+    shutil.rmtree(prime, ignore_errors=True)
+    prime.mkdir(parents=True)
+    shutil.copy(files[0], prime / files[0].name)
+    log(f"stream sustained n={n}: priming with visit {files[0].name}")
+    stream_file(db, prime, jobs)
+    argv = [minibroker_exe(), "stream", "--follow", "--db", str(db), "--dataset", "bench", str(inbox)]
+    if jobs is not None:
+        argv[2:2] = ["--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc_ = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)  # start-up (imports, the model) is not a visit's latency
+    start = time.monotonic()
+    for k, f in enumerate(files[1:]):
+        time.sleep(max(0.0, start + k * cadence - time.monotonic()))
+        tmp = inbox / ("." + f.name)
+        shutil.copy(f, tmp)
+        os.replace(tmp, inbox / f.name)   # arrival: the rename
+        log(f"stream sustained n={n}: visit {k + 1}/{visits} arrived")
+    deadline = time.monotonic() + max(600.0, 4 * cadence * visits)
+    lines: list[str] = []
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc_.stdout, selectors.EVENT_READ)
+    while time.monotonic() < deadline and sum(1 for x in lines if _LINE.search(x)) < visits:
+        if sel.select(timeout=1.0):
+            line = proc_.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+    proc_.send_signal(signal.SIGTERM)
+    try:
+        out, err = proc_.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc_.kill()
+        out, err = proc_.communicate()
+    lines += out.splitlines()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    found = [m for m in (_LINE.search(x) for x in lines) if m]
+    if len(found) < visits:
+        raise RuntimeError(f"sustained: {len(found)} of {visits} visits done: {err[-800:]}")
+    lat = sorted(float(m.group(4)) for m in found)
+    p99 = lat[max(0, -(-99 * len(lat) // 100) - 1)]   # nearest rank
+    return {"n": n, "visits": visits, "cadence": cadence, "latencies": [float(m.group(4)) for m in found],
+            "batch_seconds": [float(m.group(2)) for m in found], "p50": statistics.median(lat), "p99": p99,
+            "max": lat[-1], "alerts": sum(int(m.group(1)) for m in found), "cpu_seconds": cpu,
+            "cpu_per_visit": cpu / visits, "kept_up": p99 < cadence}
+
+
 def main(argv=None) -> int:
     import argparse
     import json
@@ -146,9 +226,15 @@ def main(argv=None) -> int:
     p.add_argument("--work", type=Path, default=Path("bench/cache/stream-work"))
     p.add_argument("--cache", type=Path, default=Path("bench/cache"))
     p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--sustained", type=int, default=0, metavar="VISITS",
+                   help="instead: stream --follow while VISITS visit files arrive every --cadence seconds")
+    p.add_argument("--cadence", type=float, default=37.0)
     a = p.parse_args(argv)
     model = None if a.no_model else model_db(a.work / "model")
-    res = run_case(a.work, a.cache, a.n, a.history, model, a.jobs)
+    if a.sustained:
+        res = sustained(a.work, a.cache, a.n, a.sustained, a.cadence, model, a.jobs, a.history)
+    else:
+        res = run_case(a.work, a.cache, a.n, a.history, model, a.jobs)
     print(json.dumps(res, indent=1))
     return 0
 
