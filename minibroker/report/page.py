@@ -160,7 +160,11 @@ def _early_section(conn, out: Path, known: dict, pngs: list) -> Section:
     from . import early
 
     s = Section("early", "Early classification (the stream's classifications, alert by alert)")
-    run = early.run(conn) if has_table(conn, "predictionHistory") else None
+    if not has_table(conn, "predictionHistory") or early.counts(conn)["nClassifications"] == 0:
+        s.note = ("This database holds no stream classifications (make stream with a trained model), so there is "
+                  "nothing to measure here; not a gap in this report.")
+        return s
+    run = early.run(conn)
     if run is None:
         s.missing = ("No stream classifications of labelled objects: stream alerts with a trained model "
                      "(make stream), then load their true classes (make labels LABELS=DIR/labels.csv "
