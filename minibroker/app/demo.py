@@ -5,7 +5,7 @@ realistic, imbalanced class mix (their true classes are hidden in ``#label:`` he
 original exercise), loads both into one database as the datasets ``train`` and ``new``, computes
 features, trains and compares classifiers, predicts the new objects, streams a month of the new
 objects' survey in as Rubin alert packets (one Avro file per night, classified as they arrive),
-ranks anomalies, fits Gaussian processes and writes a report. Every step is the same command a user would run.
+loads the alert objects' true classes (to measure early classification), ranks anomalies, fits Gaussian processes and writes a report. Every step is the same command a user would run.
 """
 
 import sys
@@ -46,6 +46,8 @@ def steps(args) -> list[tuple[str, list[str]]]:
           "--mix", "realistic", "--first-night", str(ALERT_MONTH_START), "--nights", "30"]),
         ("stream the month in, night by night, classifying objects as their alerts arrive",
          ["stream", "--db", db, "--dataset", "alerts", *jobs, str(out / "alerts")]),
+        ("load the alert objects' true classes (for early classification in the report)",
+         ["labels", "--db", db, "--dataset", "alerts", str(out / "alerts" / "labels.csv")]),
         ("rank anomalies among the new objects", ["anomalies", "--db", db, "--dataset", "new", "--top", str(args.top)]),
         ("Gaussian-process light curves of the new objects", ["gp", "--db", db, "--dataset", "new", *jobs]),
         ("write the report", ["report", "--db", db, "--dataset", "new", "--out", str(out / "report"),

@@ -1,4 +1,4 @@
-"""The report's figures: anomaly gallery, confusion matrix, feature distributions per class."""
+"""The report's figures: anomaly gallery, confusion matrix, feature distributions per class, early classification."""
 
 from __future__ import annotations
 
@@ -106,5 +106,41 @@ def feature_distributions(columns: list[str], rows: list[tuple], features: list[
     for ax in list(axes.flat)[len(usable):]:
         ax.set_visible(False)
     fig.suptitle(f"{title} (x: class; {len(rows)} labelled objects)", fontsize=12)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def early_classification(by_axis: dict, out: Path, title: str, names: dict[int, str] | None = None,
+                         min_n: int = 10) -> Path:
+    """One panel per axis (``{axis title: [early.Bin]}``): balanced accuracy per bin (black, with the
+    number of classifications above each point) and each class's recall (colours; hollow markers where
+    the class has fewer than ``min_n`` classifications in the bin)."""
+    classes = sorted({c for bins in by_axis.values() for b in bins for c in b.count})
+    colours = plt.get_cmap("tab10")
+    fig, axes = plt.subplots(1, len(by_axis), figsize=(6.4 * len(by_axis), 4.4), dpi=DPI, squeeze=False)
+    for ax, (axis_title, bins) in zip(axes.flat, by_axis.items()):
+        x = np.arange(len(bins))
+        for k, c in enumerate(classes):
+            pts = [(i, b.recall[c], b.count[c]) for i, b in enumerate(bins) if c in b.count]
+            if not pts:
+                continue
+            xi, r, n = (np.array(v) for v in zip(*pts))
+            col = colours(k % 10)
+            ax.plot(xi, r, "-", color=col, lw=1.2, alpha=0.8, label=show(c, names or {}))
+            full = n >= min_n
+            ax.plot(xi[full], r[full], "o", color=col, ms=5)
+            ax.plot(xi[~full], r[~full], "o", mfc="none", color=col, ms=5)
+        bal = [b.balanced for b in bins]
+        ax.plot(x, bal, "s-", color="black", lw=2.2, ms=6, label="balanced accuracy", zorder=5)
+        for i, b in enumerate(bins):
+            ax.annotate(str(b.n), (i, bal[i]), textcoords="offset points", xytext=(0, 7), ha="center",
+                        fontsize=7)
+        ax.set_xticks(x, [b.label for b in bins], rotation=30 if len(bins) > 5 else 0, fontsize=8)
+        ax.set_ylim(-0.03, 1.08)
+        ax.set_xlabel(axis_title)
+        ax.set_ylabel("recall / balanced accuracy")
+        ax.grid(axis="y", alpha=0.3)
+    axes.flat[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return _save(fig, out)

@@ -98,6 +98,8 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
                      "on a dataset with labels." if run else "No training yet: run make train and make predict.")
     sections.append(s)
 
+    sections.append(_early_section(conn, out, known, pngs))
+
     # anomalies
     s = Section("anomalies", f"Top {top} anomalies")
     anomalies = []
@@ -161,6 +163,51 @@ def build(conn, out: Path, *, dataset: str | None = None, top: int = 9, db: str 
 
 
 UNTRUSTED_ROWS = 20  # fits not to trust listed by name in the GP section, worst reduced chi2 first
+
+
+def _early_section(conn, out: Path, known: dict, pngs: list) -> Section:
+    """Balanced accuracy and per-class recall of the stream's classifications by days since first
+    detection and by detections so far (minibroker/report/early.py), over every streamed dataset."""
+    from . import early
+
+    s = Section("early", "Early classification (the stream's classifications, alert by alert)")
+    if not has_table(conn, "predictionHistory") or early.counts(conn)["nClassifications"] == 0:
+        s.note = ("This database holds no stream classifications (make stream with a trained model), so there is "
+                  "nothing to measure here; not a gap in this report.")
+        return s
+    run = early.run(conn)
+    if run is None:
+        s.missing = ("No stream classifications of labelled objects: stream alerts with a trained model "
+                     "(make stream), then load their true classes (make labels LABELS=DIR/labels.csv "
+                     "DATASET=… for simulated alerts).")
+        return s
+    run_id, model, _ = run
+    by_axis = {axis: early.bins(conn, run_id, axis) for axis in early.AXES}
+    c = early.counts(conn)
+    classes = sorted({k for bins in by_axis.values() for b in bins for k in b.count})
+    for axis, bins in by_axis.items():
+        s.tables.append(_table(
+            [early.AXES[axis], "classifications", "balanced accuracy"]
+            + [f"recall {show(k, known)} (n)" for k in classes],
+            [[b.label, b.n, b.balanced] + [f"{b.recall[k]:.2f} ({b.count[k]})" if k in b.count else None
+                                           for k in classes] for b in bins]))
+    path = figures.early_classification(
+        {early.AXES[a]: b for a, b in by_axis.items()}, out / "early_classification.png",
+        f"Stream classifications by run {run_id} ({model}) of labelled alert objects, as alerts arrived",
+        known, early.MIN_N)
+    pngs.append(path)
+    s.figures.append(path.name)
+    recognised = early.sentence({a: early.recognition(b) for a, b in by_axis.items()}, known)
+    s.note = (f"Every classification the stream made at an alert (predictionHistory) by run {run_id} ({model}), "
+              f"of objects with known classes ({sum(b.n for b in by_axis['days'])} classifications; datasets "
+              f"{c['datasets']}; {c['nUnplaced']} of all {c['nClassifications']} classifications could not be "
+              "placed at an alert and are left out), each counted in its bin; balanced accuracy is the mean recall of the classes present in the "
+              "bin. " + recognised + " Caveats: an alert carries 12 months of history, so an object detected "
+              "earlier has its first detection inside that window (variable stars sit in the late bins); "
+              "the survey time of a classification is inferred from its number of measurements, which "
+              "assumes alerts arrived in time order (the view earlyClassifications says how).")
+    return s
+
 
 _MOMENT_COLUMNS = {f"{b}{k}" for b in FEATURE_BANDS for k in ("Std", "Amp", "MAD", "Beyond", "Skew")} | {
     "gMinusR", "rMinusI", "iMinusZ"}

@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                              "per object")
     parser.add_argument("--alerts", action="store_true",
                         help="write the survey as Rubin alert packets instead (latest lsst-alert-packet schema, "
-                             "one Avro container file per night: alerts_<MJD>.avro)")
+                             "one Avro container file per night: alerts_<MJD>.avro) and the alert objects' true "
+                             "classes as labels.csv (name = diaObjectId, for make labels DATASET=…)")
     parser.add_argument("--nights", type=int, default=None,
                         help="with --alerts: only this many nights from --first-night (default: all)")
     parser.add_argument("--first-night", type=int, default=None,
@@ -46,7 +47,8 @@ def _run_alerts(args: argparse.Namespace) -> int:
     s = simulate_alerts(args.n, args.out, seed=args.seed, mix=args.mix, nights=args.nights,
                         first_night=args.first_night)
     print(f"simulated {args.n} objects as {s['alerts']} alerts (schema {s['schema']}) in {s['files']} nightly "
-          f"files in {s['out_dir']} in {time.perf_counter() - start:.2f} s")
+          f"files in {s['out_dir']} in {time.perf_counter() - start:.2f} s; true classes of the "
+          f"{s['objects']} alert objects in {s['labels']}")
     return 0
 
 

@@ -8,10 +8,16 @@ SNR = |flux| / dflux >= 5 is a detection and sends an alert with the latest sche
 ``prvDiaForcedSources``. Fluxes are converted from the simulator's zero point 27.5 to nJy (zero
 point 31.4). Alerts are written one Avro container file per night (``alerts_<MJD>.avro``,
 written as ``.alerts_<MJD>.avro`` and renamed when complete). Same seed, same alerts.
+
+The simulator knows each object's class: ``labels.csv`` beside the alert files holds
+``name,label,className`` for every object with an alert in the files written, keyed as the stream
+names objects (``objects.name`` = the diaObjectId as text), so ``make labels LABELS=DIR/labels.csv
+DATASET=…`` labels the streamed objects (the stream reads only ``*.avro``).
 """
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -27,6 +33,7 @@ HISTORY_DAYS = 365.0
 PRECOVERY_DAYS = 30.0
 OBJECT_ID_BASE = 10**15
 SNR_MIN = 5.0
+LABELS_FILE = "labels.csv"
 
 
 def _defaults(record_schema: dict) -> dict:
@@ -128,17 +135,37 @@ def write_nights(out_dir: str | Path, alerts_by_night: dict[int, list[dict]], ve
     return written
 
 
+def write_labels(out_dir: str | Path, labels: dict[int, int]) -> Path:
+    """``labels.csv`` (name,label,className) for ``{diaObjectId: label}``, written under a hidden name
+    and renamed when complete."""
+    from minibroker.sim.classes import CLASSES
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final, tmp = out_dir / LABELS_FILE, out_dir / f".{LABELS_FILE}"
+    with open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["name", "label", "className"])
+        for oid in sorted(labels):
+            w.writerow([str(oid), labels[oid], CLASSES[labels[oid]].name])
+    os.replace(tmp, final)
+    return final
+
+
 def simulate_alerts(n: int, out_dir: str | Path, seed: int = 0, mix="realistic", nights: int | None = None,
                     first_night: int | None = None) -> dict:
-    """Simulate ``n`` objects (as ``minibroker simulate``) and write their alerts per night.
+    """Simulate ``n`` objects (as ``minibroker simulate``) and write their alerts per night, and the true
+    class of every object with an alert in those nights (``labels.csv``).
     ``first_night``/``nights``: only the nights in that range (default: all)."""
     from minibroker.sim.run import parse_mix, simulate_object
 
     maker = AlertMaker()
     weights = parse_mix(mix)
     by_night: dict[int, list[tuple[float, dict]]] = {}
+    label_of: dict[int, int] = {}
     for index in range(1, n + 1):
         lc = simulate_object(seed, index, mix=weights)
+        label_of[OBJECT_ID_BASE + index] = int(lc.label)
         for night, alert in object_alerts(maker, seed, index, lc.t, lc.band, lc.flux, lc.dflux):
             by_night.setdefault(night, []).append(alert)
     if first_night is not None or nights is not None:
@@ -148,5 +175,8 @@ def simulate_alerts(n: int, out_dir: str | Path, seed: int = 0, mix="realistic",
     for v in by_night.values():
         v.sort(key=lambda a: (a["diaSource"]["midpointMjdTai"], a["diaSourceId"]))
     files = write_nights(out_dir, by_night, maker.version)
+    alerted = {a["diaObject"]["diaObjectId"] for v in by_night.values() for a in v}
+    labels = write_labels(out_dir, {oid: label_of[oid] for oid in alerted})
     return {"files": len(files), "alerts": sum(len(v) for v in by_night.values()),
-            "schema": maker.version.text, "out_dir": str(out_dir)}
+            "schema": maker.version.text, "out_dir": str(out_dir), "labels": str(labels),
+            "objects": len(alerted)}
