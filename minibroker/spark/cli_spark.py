@@ -1,4 +1,5 @@
-"""``minibroker spark``: features, saved filters and SQL on Apache Spark over an export.
+"""``minibroker spark``: features, saved filters and SQL on Apache Spark over an export, and the
+Structured Streaming job over a Kafka alert topic (``spark stream``, minibroker/spark/stream.py).
 
 ``SPARK_MASTER`` selects local[N] (default local[2]) or a cluster URL."""
 
@@ -24,6 +25,20 @@ def add_arguments(sp) -> None:
     s.add_argument("query", help="the SQL (SQLite dialect; transpiled)")
     s.add_argument("--parquet", required=True, help="export directory (minibroker export)")
     s.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    k = sub.add_parser("stream", help="Structured Streaming from a Kafka alert topic: decode, store, features, classes "
+                                      "per micro-batch as Parquet under OUT/<table>/batch=N",
+                       description="consume a Kafka alert topic with Spark Structured Streaming (exactly once: "
+                                   "checkpointed offsets, batch-id idempotent output); credentials from "
+                                   "MINIBROKER_KAFKA_USERNAME/PASSWORD/MECHANISM/SECURITY_PROTOCOL as minibroker stream")
+    k.add_argument("source", help="kafka://host:port/topic")
+    k.add_argument("--checkpoint", required=True, help="Spark's checkpoint directory (keep it to resume)")
+    k.add_argument("--out", help="output directory (default: CHECKPOINT/output)")
+    k.add_argument("--model-db", help="classify with the chosen model of this MiniBroker database (make train)")
+    k.add_argument("--max-offsets", type=int, default=10_000,
+                   help="at most this many messages per micro-batch (default: 10000)")
+    k.add_argument("--follow", action="store_true",
+                   help="keep waiting for new messages (stop with Ctrl-C or SIGTERM); without it, read what is "
+                        "there and exit")
 
 
 def _export_dir(path: str) -> Path:
@@ -37,10 +52,32 @@ def _analysis_error(exc) -> UserError:
     return UserError(f"Spark SQL: {' '.join(str(exc).split())[:300]}")
 
 
+def _stream(args) -> int:
+    from minibroker.spark.session import master
+    from minibroker.spark.stream import read_output, run_stream
+
+    if not args.source.startswith("kafka://"):
+        raise UserError(f"{args.source} is not a Kafka source: write kafka://host:port/topic")
+    if args.max_offsets < 1:
+        raise UserError(f"--max-offsets must be at least 1, not {args.max_offsets}")
+    out = Path(args.out) if args.out else Path(args.checkpoint) / "output"
+    lines = run_stream(args.source, Path(args.checkpoint), out, model_db=args.model_db,
+                       max_offsets=args.max_offsets, follow=args.follow,
+                       say=lambda line: print(line, flush=True))
+    alerts = sum(b.alerts for b in lines)
+    failed = sum(b.failed for b in lines)
+    total = read_output(out)
+    print(f"spark stream on {master()} -> {out}: {len(lines)} micro-batches, {alerts} alerts stored, {failed} failed "
+          f"messages; in all {len(total['alerts'])} alerts, {len(total['lcFeats'])} objects with features", flush=True)
+    return 1 if failed else 0
+
+
 def run(args) -> int:
     from minibroker.analyst.sql import parse_params
     from minibroker.spark.session import get_session, master
 
+    if args.spark_command == "stream":
+        return _stream(args)
     directory = _export_dir(args.parquet)
     spark = get_session()
     from pyspark.errors import AnalysisException
