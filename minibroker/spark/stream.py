@@ -271,8 +271,14 @@ def run_stream(url: str, checkpoint: Path, out_dir: Path, *, model_db: str | Non
         reader = reader.option("maxOffsetsPerTrigger", str(int(max_offsets)))
     lines: list[BatchLine] = []
 
+    failures: list[UserError] = []
+
     def handle(df, batch_id):
-        line = process_batch(df, int(batch_id), out, model)
+        try:
+            line = process_batch(df, int(batch_id), out, model)
+        except UserError as exc:   # told as itself, not as Spark's wrapped traceback
+            failures.append(exc)
+            raise
         lines.append(line)
         say(f"spark stream {topic}: {line.line()}")
 
@@ -288,6 +294,8 @@ def run_stream(url: str, checkpoint: Path, out_dir: Path, *, model_db: str | Non
             if stopping:
                 query.stop()
     except StreamingQueryException as exc:
+        if failures:
+            raise failures[0] from None
         raise UserError(f"the streaming query failed: {_first_line(exc)}") from None
     except KeyboardInterrupt:
         query.stop()
