@@ -104,6 +104,11 @@ def main(argv=None) -> int:
                       env={"SPARK_MASTER": os.environ.get("SPARK_MASTER", "local[2]")})
     finally:
         broker.stop()
+    import json
+
+    for marker in sorted((work / "run" / "out" / "_batches").glob("batch=*.json")):
+        info = json.loads(marker.read_text())
+        print(f"spark batch {info['batch']}: {info['alerts']} alerts, {info['seconds']} s: {info['phases']}")
     for name, r in (("minibroker stream (SQLite, --jobs 1)", sqlite), ("minibroker spark stream (local[2])", spark)):
         print(f"{name}: {r['alerts']} alerts in {r['batches']} batches of <= {a.batch}: {r['batch_seconds']:.1f} s "
               f"in batches ({r['alerts_per_s']:,.0f} alerts/s), {r['wall']:.1f} s wall; per batch "

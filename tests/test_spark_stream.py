@@ -186,9 +186,17 @@ def test_bad_source_and_checkpoint_misuse_are_one_line(tmp_path):
     out = run_cli("spark", "stream", "alerts/", "--checkpoint", tmp_path / "ck")
     assert out.returncode == 1 and out.stderr.strip() == (
         "minibroker spark: alerts/ is not a Kafka source: write kafka://host:port/topic")
-    from minibroker.spark.stream import _bind
+    connect(tmp_path / "empty.db").close()
+    out = run_cli("spark", "stream", "kafka://127.0.0.1:9/t", "--checkpoint", tmp_path / "ck2", "--model-db",
+                  tmp_path / "empty.db")
+    assert out.returncode == 1 and out.stderr.startswith("minibroker spark: no model trained yet")
+    assert len(out.stderr.strip().splitlines()) == 1
+    from minibroker.spark.stream import Output, _bind
     from minibroker.core.errors import UserError
 
     _bind(tmp_path / "ck", tmp_path / "a", "kafka://h:1/t")
     with pytest.raises(UserError, match="belongs to kafka://h:1/t"):
         _bind(tmp_path / "ck", tmp_path / "b", "kafka://h:1/t")
+    Output(tmp_path / "a").mark(0, {"batch": 0})
+    with pytest.raises(UserError, match="holds the batches of another checkpoint"):
+        _bind(tmp_path / "new-ck", tmp_path / "a", "kafka://h:1/t")   # its batch 0 would be skipped

@@ -144,9 +144,12 @@ class Model:
 
         if not Path(db).is_file():
             raise UserError(f"no database at {db}: give --model-db a database with a trained model (make train)")
+        from minibroker.model import matrix
+
         conn = connect(db, readonly=True)
         try:
             self.run = resolve_run(conn)
+            self.check(matrix.feature_columns(conn, "moments"))   # what each micro-batch computes
             self.estimator = store.load(conn, self.run.run_id)
         finally:
             conn.close()
@@ -187,6 +190,10 @@ def process_batch(df, batch_id: int, out: Output, model: Model | None = None) ->
         return BatchLine(batch_id, 0, 0, 0, 0, 0.0, skipped=True)
     spark = df.sparkSession   # foreachBatch's session: temporary views live there
     start = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(name: str) -> None:   # seconds per step, into the marker
+        phases[name] = round(time.perf_counter() - start - sum(phases.values()), 3)
     out.clear(batch_id)
     before = [b for b in out.done() if b < batch_id]
     decoded = df.select("partition", "offset", "value").mapInArrow(decode_kafka, DECODED_DDL).persist()
@@ -201,8 +208,10 @@ def process_batch(df, batch_id: int, out: Output, model: Model | None = None) ->
             path = out.path(table, batch_id)
             spark.sql(render(sql)).write.mode("overwrite").parquet(str(path))
             spark.read.schema(STORED[table]).parquet(str(path)).createOrReplaceTempView(view)
+            lap(table)   # alerts: the decoding included
         failures = out.path("failures", batch_id)
         spark.sql(render("spark/stream_failures.sql")).write.mode("overwrite").parquet(str(failures))
+        lap("failures")
     finally:
         decoded.unpersist()
     touched = spark.sql(render("spark/stream_touched.sql")).persist()
@@ -215,7 +224,9 @@ def process_batch(df, batch_id: int, out: Output, model: Model | None = None) ->
             bands.createOrReplaceTempView("sparkBands")
             feats_path = out.path("lcFeats", batch_id)
             spark.sql(render("spark/lcfeats.sql.j2")).write.mode("overwrite").parquet(str(feats_path))
+            lap("lcFeats")   # the light curves and the kernel included
             spark.sql(render("spark/lcbandstats.sql")).write.mode("overwrite").parquet(str(out.path("lcBandStats", batch_id)))
+            lap("lcBandStats")
         finally:
             bands.unpersist()
         changed = _rows(feats_path)
@@ -228,12 +239,14 @@ def process_batch(df, batch_id: int, out: Output, model: Model | None = None) ->
             target.mkdir(parents=True, exist_ok=True)
             preds.to_parquet(target / "part-00000.parquet", index=False)
             classified = len(preds)
+            lap("predictions")
     finally:
         touched.unpersist()
     line = BatchLine(batch_id, _rows(out.path("alerts", batch_id)), _rows(failures), changed, classified,
                      time.perf_counter() - start)
     out.mark(batch_id, {"batch": batch_id, "alerts": line.alerts, "failed": line.failed, "changed": line.changed,
-                        "classified": line.classified, "seconds": round(line.seconds, 3), "doneAt": utc_now()})
+                        "classified": line.classified, "seconds": round(line.seconds, 3), "phases": phases,
+                        "doneAt": utc_now()})
     return line
 
 
@@ -248,6 +261,8 @@ def _bind(checkpoint: Path, out: Path, url: str) -> None:
             raise UserError(f"checkpoint {checkpoint} belongs to {had['source']} -> {had['out']}, not {url} -> {out}: "
                             "give a new --checkpoint (or the OUT it was used with)")
     else:
+        if Output(out).done():
+            raise UserError(f"{out} holds the batches of another checkpoint: give a new --out (or that checkpoint)")
         meta.write_text(json.dumps(want))
 
 
