@@ -62,7 +62,7 @@ export $(TEXT_VARS)
 dataset_opt = $(if $(DATASET),--dataset "$$DATASET")
 
 .DEFAULT_GOAL := help
-.PHONY: test-spark bench-spark spark-stream export spark-features spark-filter import-features help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
+.PHONY: test-spark bench-spark spark-stream spark-train export spark-features spark-filter import-features help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -192,8 +192,12 @@ spark-stream: $(VENV)/.spark-installed ## Spark Structured Streaming from Kafka:
 	@test -n "$$SOURCE" -a -n "$$CHECKPOINT" || { echo "make spark-stream: give SOURCE=kafka://host:port/topic and CHECKPOINT=dir" >&2; exit 2; }
 	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark stream "$$SOURCE" --checkpoint "$$CHECKPOINT" --out "$$OUT" $(if $(MODEL_DB),--model-db "$$MODEL_DB") $(if $(MAX_OFFSETS),--max-offsets $(MAX_OFFSETS)) $(if $(FOLLOW),--follow)
 
+spark-train: $(VENV)/.spark-installed ## make train (moments) on Spark's features of an export of DB: make spark-train PARQUET=dir DB=… [DATASET=…]
+	@test -n "$$PARQUET" || { echo "make spark-train: give PARQUET=export directory of DB (make export, make spark-features)" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark train "$$PARQUET" --db "$$DB" --jobs $(JOBS) $(dataset_opt)
+
 test-spark: $(VENV)/.spark-installed system-deps kafka-jars ## the spark test group (pyspark, Java 17, local[2], the real Kafka broker)
-	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py tests/test_spark_stream.py
+	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py tests/test_spark_stream.py tests/test_spark_train.py
 
 bench-spark: $(VENV)/.spark-installed ## Spark features vs make features, local[1] vs local[2]: make bench-spark [SIZES=10000,100000] -> bench/spark_results.md
 	$(BIN)/python -m minibroker.spark.bench --sizes $(SIZES) --out bench/

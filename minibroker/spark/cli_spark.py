@@ -25,6 +25,16 @@ def add_arguments(sp) -> None:
     s.add_argument("query", help="the SQL (SQLite dialect; transpiled)")
     s.add_argument("--parquet", required=True, help="export directory (minibroker export)")
     s.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    t = sub.add_parser("train", help="make train on the features Spark computed (spark features), stored in --db",
+                       description="cross-validate and store models as make train does, on the lcFeats spark "
+                                   "features computed from an export of --db (moments features)")
+    t.add_argument("parquet", help="export directory of --db (minibroker export), with spark features results")
+    t.add_argument("--db", default="broker.db", help="the database the export came from (default: broker.db)")
+    t.add_argument("--dataset", help="train on this dataset's labelled objects (default: every dataset)")
+    t.add_argument("--models", help="comma-separated candidates (default: svm,rf,svmScaled,lgbm,et)")
+    t.add_argument("--repeats", type=int, default=10, help="repeats of stratified 5-fold CV (default: 10; 0: the "
+                                                           "exercise's single split only)")
+    t.add_argument("--jobs", type=int, default=None, help="processes cross-validating (default: the cores)")
     k = sub.add_parser("stream", help="Structured Streaming from a Kafka alert topic: decode, store, features, classes "
                                       "per micro-batch as Parquet under OUT/<table>/batch=N",
                        description="consume a Kafka alert topic with Spark Structured Streaming (exactly once: "
@@ -72,6 +82,27 @@ def _stream(args) -> int:
     return 1 if failed else 0
 
 
+def _train(args, directory: Path, spark) -> int:
+    from minibroker.database import connect
+    from minibroker.model.cli_common import split_list
+    from minibroker.spark.train import spark_train
+
+    if args.repeats < 0:
+        raise UserError("--repeats must be 0 or more: give 0 for the exercise's single split only")
+    if not Path(args.db).is_file():
+        raise UserError(f"no database at {args.db}: give --db the database {directory} was exported from")
+    conn = connect(args.db)
+    result = spark_train(spark, conn, directory, args.dataset, models=split_list(args.models), repeats=args.repeats,
+                         jobs=args.jobs)
+    for r in result.runs:
+        rep = f", repeated CV {r.repeated.mean:.4f}" if r.repeated is not None else ""
+        print(f"  run {r.run_id} {r.model:<10} exercise split balanced accuracy {r.cv_balanced_accuracy:.4f}{rep}"
+              f"{' (chosen)' if r.chosen else ''}")
+    print(f"spark train: training {result.training_id} on {result.n_objects} labelled objects of "
+          f"{result.dataset or 'every dataset'} with Spark's features -> {args.db}")
+    return 0
+
+
 def run(args) -> int:
     from minibroker.analyst.sql import parse_params
     from minibroker.spark.session import get_session, master
@@ -82,6 +113,8 @@ def run(args) -> int:
     spark = get_session()
     from pyspark.errors import AnalysisException
 
+    if args.spark_command == "train":
+        return _train(args, directory, spark)
     if args.spark_command == "features":
         from minibroker.spark.features import compute
 
