@@ -36,17 +36,16 @@ def featured_export(spark_world, spark, tmp_path_factory):
     return export
 
 
-def test_spark_train_gives_the_rows_of_make_train(spark_world, spark, featured_export, tmp_path):
-    from minibroker.spark.train import spark_train
-
+def test_spark_train_gives_the_rows_of_make_train(spark_world, spark, featured_export, tmp_path, capsys):
     sqlite_db, spark_db = tmp_path / "sqlite.db", tmp_path / "spark.db"
     shutil.copy(spark_world.db, sqlite_db)
     shutil.copy(spark_world.db, spark_db)
     assert main(["train", "--db", str(sqlite_db), "--dataset", "train", "--models", "rf,svm", "--repeats", "2",
                  "--jobs", "1"]) == 0
-    with closing(connect(spark_db)) as conn:
-        result = spark_train(spark, conn, featured_export, "train", models=["rf", "svm"], repeats=2, jobs=1)
-    assert result.n_objects == 100 and len(result.runs) == 2
+    capsys.readouterr()
+    assert main(["spark", "train", str(featured_export), "--db", str(spark_db), "--dataset", "train", "--models",
+                 "rf,svm", "--repeats", "2", "--jobs", "1"]) == 0   # in this process: the shared session
+    assert "on 100 labelled objects of train with Spark's features" in capsys.readouterr().out
     for table, sql in ROWS.items():
         _, want = sqlite_rows(sqlite_db, sql)
         _, got = sqlite_rows(spark_db, sql)

@@ -34,8 +34,10 @@ from pathlib import Path
 from minibroker.core.errors import UserError
 from minibroker.core.sqlfiles import render
 
-# the Kafka connector: Maven Central serves no 4.3.0 build (pyspark 4.3.0's); 4.2.0 runs on Spark 4.3
-KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.13:4.2.0"
+# the Kafka connector of pyspark's version, but Maven Central serves no 4.3.0 build: 4.2.0 runs on
+# Spark 4.3.0 (tested against the real broker)
+KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.13:{version}"
+UNSERVED = {"4.3.0": "4.2.0"}
 STORED = {  # the tables a batch adds rows to (and reads its history from), with their columns
     "alerts": "diaSourceId long, diaObjectId long, ssObjectId long, visit long, t double, band string, "
               "schemaVersion string, nPrvSources int, nPrvForced int, ra double, dec double, `partition` int, "
@@ -89,6 +91,14 @@ def kafka_options(url: str) -> tuple[str, dict]:
             "kafka.sasl.jaas.config": f"{module} required username={quoted(conf['sasl.username'])} "
                                       f"password={quoted(conf['sasl.password'])};"})
     return topic, options
+
+
+def kafka_package() -> str:
+    """The connector's Maven coordinates (``MINIBROKER_SPARK_KAFKA_PACKAGE`` overrides them)."""
+    import pyspark
+
+    version = pyspark.__version__
+    return os.environ.get("MINIBROKER_SPARK_KAFKA_PACKAGE") or KAFKA_PACKAGE.format(version=UNSERVED.get(version, version))
 
 
 class Output:
@@ -278,7 +288,7 @@ def run_stream(url: str, checkpoint: Path, out_dir: Path, *, model_db: str | Non
     _bind(checkpoint, out_dir, url)
     model = Model(model_db) if model_db else None
     out = Output(out_dir)
-    spark = get_session("minibroker-stream", packages=[os.environ.get("MINIBROKER_SPARK_KAFKA_PACKAGE", KAFKA_PACKAGE)])
+    spark = get_session("minibroker-stream", packages=[kafka_package()])
     reader = spark.readStream.format("kafka").option("subscribe", topic).option("startingOffsets", "earliest")
     for k, v in options.items():
         reader = reader.option(k, v)
