@@ -5,7 +5,7 @@
 # FOLD, PERIOD (make plot), RUN, SIZES,
 # NAMES and SIM (make classnames), SOURCE (alert directory or kafka://host:port/topic), FOLLOW, ALERTS,
 # KAFKA_PORT (make kafka-start), PORT (make serve), PARQUET (an export directory), SPARK_MASTER (local[N]
-# or a cluster URL).
+# or a cluster URL), CHECKPOINT, MODEL_DB and MAX_OFFSETS (make spark-stream).
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -51,6 +51,9 @@ PORT    ?= 8001
 SOURCE  ?=
 PARQUET ?=
 SPARK_MASTER ?= local[2]
+CHECKPOINT ?=
+MODEL_DB ?=
+MAX_OFFSETS ?=
 FOLLOW  ?=
 ALERTS  ?=
 NAMES   ?=
@@ -59,14 +62,14 @@ SIM     ?=
 # Text the user types (paths, SQL, names) reaches the commands exactly as typed, spaces, quotes and
 # $ included: make keeps the raw value (no $(...) expansion) and the recipes read it from the
 # environment ("$$Q"), never pasted into a shell command line.
-TEXT_VARS := PARQUET DB DATA DATASET LABELS Q FILTER PARAMS OBJ OUT TIMEOUT FORMAT MEMORY SOURCE NAME CSV NAMES
+TEXT_VARS := PARQUET DB DATA DATASET LABELS Q FILTER PARAMS OBJ OUT TIMEOUT FORMAT MEMORY SOURCE NAME CSV NAMES CHECKPOINT MODEL_DB
 $(foreach v,$(TEXT_VARS),$(eval override $(v) := $$(value $(v))))
 export $(TEXT_VARS)
 
 dataset_opt = $(if $(DATASET),--dataset "$$DATASET")
 
 .DEFAULT_GOAL := help
-.PHONY: test-spark bench-spark export spark-features spark-filter import-features help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
+.PHONY: test-spark bench-spark spark-stream spark-train export spark-features spark-filter import-features help venv system-deps kafka-jars kafka-start kafka-stop kafka-status demo test load labels classnames features sql simulate stream train predict anomalies gp plot report serve bench clean watchlist filters backtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -194,8 +197,16 @@ import-features: $(VENV)/.spark-installed ## store Spark's features back in the 
 	@test -n "$$PARQUET" || { echo "make import-features: give PARQUET=export directory" >&2; exit 2; }
 	$(MB) import-features --db "$$DB" "$$PARQUET"
 
-test-spark: $(VENV)/.spark-installed system-deps ## the spark test group (pyspark, Java 17, local[2])
-	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py
+spark-stream: $(VENV)/.spark-installed ## Spark Structured Streaming from Kafka: make spark-stream SOURCE=kafka://host:port/topic CHECKPOINT=dir [OUT=out] [MODEL_DB=db] [MAX_OFFSETS=n] [FOLLOW=1]
+	@test -n "$$SOURCE" -a -n "$$CHECKPOINT" || { echo "make spark-stream: give SOURCE=kafka://host:port/topic and CHECKPOINT=dir" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark stream "$$SOURCE" --checkpoint "$$CHECKPOINT" --out "$$OUT" $(if $(MODEL_DB),--model-db "$$MODEL_DB") $(if $(MAX_OFFSETS),--max-offsets $(MAX_OFFSETS)) $(if $(FOLLOW),--follow)
+
+spark-train: $(VENV)/.spark-installed ## make train (moments) on Spark's features of an export of DB: make spark-train PARQUET=dir DB=… [DATASET=…]
+	@test -n "$$PARQUET" || { echo "make spark-train: give PARQUET=export directory of DB (make export, make spark-features)" >&2; exit 2; }
+	SPARK_MASTER="$(SPARK_MASTER)" $(MB) spark train "$$PARQUET" --db "$$DB" --jobs $(JOBS) $(dataset_opt)
+
+test-spark: $(VENV)/.spark-installed system-deps kafka-jars ## the spark test group (pyspark, Java 17, local[2], the real Kafka broker)
+	SPARK_MASTER="$(SPARK_MASTER)" $(BIN)/python -m pytest -q -m spark tests/test_spark_export.py tests/test_spark_features.py tests/test_spark_sql.py tests/test_spark_stream.py tests/test_spark_train.py
 
 bench-spark: $(VENV)/.spark-installed ## Spark features vs make features, local[1] vs local[2]: make bench-spark [SIZES=10000,100000] -> bench/spark_results.md
 	$(BIN)/python -m minibroker.spark.bench --sizes $(SIZES) --out bench/

@@ -81,7 +81,8 @@ def test_executor_code_imports_without_apsw_or_the_database_layer():
     import sys
 
     code = ("import sys\nfor m in ('apsw', 'minibroker.core', 'minibroker.database'):\n    sys.modules[m] = None\n"
-            "import minibroker.spark.kernels, minibroker.udf.functions\nprint('ok')\n")
+            "import minibroker.spark.kernels, minibroker.udf.functions\n"
+            "import minibroker.spark.stream_kernels, minibroker.stream.decode\nprint('ok')\n")   # spark stream's
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 

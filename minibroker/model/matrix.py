@@ -78,7 +78,12 @@ def read(conn: apsw.Connection, query: str, params: dict) -> Matrix:
         columns = [d[0] for d in cur.getdescription()]
     except apsw.ExecutionCompleteError:  # no rows at all
         return Matrix([], [], [], [], [], np.empty((0, 0)))
-    rows = cur.fetchall()
+    return from_rows(columns, cur.fetchall(), query)
+
+
+def from_rows(columns: list[str], rows: list, query: str = "the query") -> Matrix:
+    """A Matrix of rows whose columns are objId, dataset, name, label, then features (``read``'s, or
+    the same query's rows on Spark: ``minibroker.spark.train``)."""
     if tuple(columns[:len(ID_COLUMNS)]) != ID_COLUMNS:
         raise RuntimeError(f"{query}.sql must start with the columns {', '.join(ID_COLUMNS)}")
     features = columns[len(ID_COLUMNS):]

@@ -84,9 +84,11 @@ class TrainingResult:
 
 
 def training_matrix(conn: apsw.Connection, dataset: str | None, features: list[str] | None = None,
-                    n_folds: int = N_FOLDS, feature_set: str = matrix.DEFAULT_FEATURE_SET) -> matrix.Matrix:
-    """The labelled objects with features, in objId order; a UserError says what is missing."""
-    m = matrix.read(conn, matrix.FEATURE_SETS[feature_set], {"dataset": dataset})
+                    n_folds: int = N_FOLDS, feature_set: str = matrix.DEFAULT_FEATURE_SET,
+                    given: matrix.Matrix | None = None) -> matrix.Matrix:
+    """The labelled objects with features, in objId order (``given``: the same rows computed
+    elsewhere, e.g. on Spark); a UserError says what is missing."""
+    m = given if given is not None else matrix.read(conn, matrix.FEATURE_SETS[feature_set], {"dataset": dataset})
     if len(m) == 0:
         raise UserError(_why_empty(conn, dataset))
     if feature_set != matrix.DEFAULT_FEATURE_SET:
@@ -151,13 +153,14 @@ def choose(runs: list[RunResult]) -> RunResult:
 def train(conn: apsw.Connection, dataset: str | None = None, *, features: list[str] | None = None,
           models: list[str] | None = None, n_folds: int = N_FOLDS,
           feature_set: str = matrix.DEFAULT_FEATURE_SET, repeats: int = REPEATS, jobs: int | None = None,
-          progress=None) -> TrainingResult:
-    """``progress(run)``, when given, is called as each candidate finishes (the CLI prints a line)."""
+          progress=None, given: matrix.Matrix | None = None) -> TrainingResult:
+    """``progress(run)``, when given, is called as each candidate finishes (the CLI prints a line).
+    ``given``: the training matrix computed elsewhere (``spark train``) instead of read here."""
     from minibroker.core.workers import default_jobs
 
     jobs = default_jobs() if jobs is None else jobs
     with step.snapshot(conn):  # the matrix and the objects' versions from one snapshot
-        m = training_matrix(conn, dataset, features, n_folds, feature_set)
+        m = training_matrix(conn, dataset, features, n_folds, feature_set, given)
         seen = step.versions(conn, m.obj_ids)
         labels_seen = conn.execute(render("queries/model/labels_of.sql"), {"objIds": json.dumps(m.obj_ids)}).fetchall()
     X, y = m.X, m.y

@@ -10,7 +10,9 @@ COMMANDS = [
             cli_export.run, cli_export.add_arguments, examples=("minibroker export --db t.db --out export/",)),
     Command("import-features", "store features computed on Spark back in the database, where the input is unchanged",
             cli_import.run, cli_import.add_arguments, examples=("minibroker import-features --db t.db export/",)),
-    Command("spark", "features, saved filters and SQL on Apache Spark over an export (SPARK_MASTER=local[2] or a cluster)",
+    Command("spark", "features, saved filters and SQL on Apache Spark over an export; streaming from Kafka "
+            "(SPARK_MASTER=local[2] or a cluster)",
             cli_spark.run, cli_spark.add_arguments, options=(),
-            examples=("minibroker spark features export/", "minibroker spark filter rejects_by_reason --parquet export/")),
+            examples=("minibroker spark features export/", "minibroker spark filter rejects_by_reason --parquet export/",
+                      "minibroker spark stream kafka://127.0.0.1:9092/alerts --checkpoint ck/ --out out/")),
 ]

@@ -3,9 +3,10 @@
 ``SPARK_MASTER`` selects where it runs: ``local[N]`` (default ``local[2]``) or a cluster URL
 (``spark://host:7077``, ``yarn``, ``k8s://…``). The JVM is kept light (C1 compiler only, serial GC,
 ``SPARK_DRIVER_MEMORY`` default 768m). Executors run the project's pure math (``udf``) and the
-Arrow kernel (``minibroker.spark.kernels``): they import it from the installed package, and the two
-packages are also shipped as a zip with ``addPyFile`` so a cluster whose Python has numpy, pandas
-and pyarrow but not MiniBroker still works.
+Arrow kernels (``minibroker.spark.kernels``; for ``spark stream`` the decoder
+``minibroker.stream.decode``): they import them from the installed package, and the packages are also
+shipped as a zip with ``addPyFile`` so a cluster whose Python has numpy, pandas and pyarrow (and, for
+the stream, cavro, fastavro and lsst-alert-packet) but not MiniBroker still works.
 Spark runs with ANSI mode off (SQLite's semantics: division by zero gives NULL, not an error) and
 UTC session time.
 """
@@ -22,7 +23,7 @@ from minibroker.core.errors import UserError
 
 DEFAULT_MASTER = "local[2]"
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:CICompilerCount=1 -Xss4m"
-SHIPPED = ("udf", "spark")  # subpackages of minibroker that executors import (with minibroker/__init__)
+SHIPPED = ("udf", "spark", "stream")  # subpackages of minibroker that executors import (with minibroker/__init__)
 
 _session = None
 
@@ -43,8 +44,9 @@ def _zip_packages() -> str:
     return str(path)
 
 
-def get_session(app: str = "minibroker"):
-    """The process's SparkSession, created on first use."""
+def get_session(app: str = "minibroker", packages: list[str] | None = None):
+    """The process's SparkSession, created on first use (``packages``: Maven coordinates for
+    ``spark.jars.packages``, e.g. the Kafka connector; only a new session gets them)."""
     global _session
     if _session is not None:
         return _session
@@ -71,6 +73,8 @@ def get_session(app: str = "minibroker"):
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.python.worker.reuse", "true")
     )
+    if packages:
+        builder = builder.config("spark.jars.packages", ",".join(packages))
     try:
         _session = builder.getOrCreate()
     except Exception as exc:  # no Java, a bad master URL …
