@@ -141,10 +141,13 @@ def test_simulated_alerts_are_valid_latest_schema_packets(tmp_path):
     assert any(r["prvDiaForcedSources"] for f in files for r in read_alerts(f))
 
 
-def test_prefetched_decoding_of_many_files_equals_decoding_each_alone(tmp_path):
+def test_prefetched_decoding_of_many_files_equals_decoding_each_alone(tmp_path, monkeypatch):
     """The directory source decodes the next file in the workers while this one is stored: the
     alerts, measurements and failures of every file must be exactly those of decoding it alone."""
-    from minibroker.stream.directory import decode_path, decoded_files
+    from minibroker.stream import directory
+    from minibroker.stream.directory import decoded_files
+
+    monkeypatch.setattr(directory, "PARALLEL_MIN_BYTES", 0)  # these small files through the workers too
 
     d = simulated(tmp_path / "alerts", n=12, nights=40)
     (d / "zz_junk.avro").write_bytes(b"not avro at all")
@@ -153,7 +156,7 @@ def test_prefetched_decoding_of_many_files_equals_decoding_each_alone(tmp_path):
     together = list(decoded_files(paths, jobs=2))
     assert [p for p, _ in together] == paths
     for path, got in together:
-        alone = decode_path(path, jobs=1)
+        alone = decode_file(path)
         assert got.error == alone.error and got.version == alone.version, path
         for field in ("alerts", "sources", "forced", "failures"):
             assert sorted(getattr(got, field), key=repr) == sorted(getattr(alone, field), key=repr), (path, field)

@@ -29,20 +29,6 @@ def pending_files(conn, directory: str | Path, dataset: str) -> list[str]:
     return [str(directory / n) for n in names if n not in done]
 
 
-def decode_path(path: str, jobs: int, conn=None) -> Decoded:
-    """The alerts of a file, without the measurements the database of ``conn`` holds already."""
-    size = os.path.getsize(path)
-    if jobs <= 1 or size < PARALLEL_MIN_BYTES or (conn is not None and not conn.filename):
-        return decode_file(path, db=conn)
-    from minibroker.core.workers import get_pool
-
-    db = conn.filename if conn is not None else None
-    out = Decoded()
-    for part in get_pool(jobs).map(decode_file, [(path, k, jobs, db) for k in range(jobs)]):
-        out.extend(part)
-    return out
-
-
 def arrival(path: str, since: float) -> float:
     """When a file arrived: its inode's change time (a producer's rename into the directory sets it),
     so a file that waited behind others counts its wait in the latency. A file that was there before
@@ -70,13 +56,14 @@ def file_row(path: str, dataset: str) -> dict:
 
 
 def decoded_files(paths: list[str], jobs: int, conn=None):
-    """(path, Decoded) for each path in order. With worker processes, each file is split between
-    them and the next file is already being decoded while the caller stores this one (so a backlog
-    is worked off with decoding and storing overlapped); a single small file decodes in this process."""
-    if jobs <= 1 or (conn is not None and not conn.filename) or (
-            len(paths) == 1 and os.path.getsize(paths[0]) < PARALLEL_MIN_BYTES):
+    """(path, Decoded) for each path in order, without the measurements the database of ``conn``
+    holds already. With worker processes, each file is split between them and the next file is
+    already being decoded while the caller stores this one (a backlog is worked off with decoding
+    and storing overlapped). Small files decode in this process: a worker round trip costs more."""
+    if jobs <= 1 or (conn is not None and not conn.filename) or all(
+            os.path.getsize(p) < PARALLEL_MIN_BYTES for p in paths):
         for path in paths:
-            yield path, decode_path(path, jobs, conn)
+            yield path, decode_file(path, db=conn)
         return
     from minibroker.core.workers import get_pool
     from minibroker.stream.decode import decode_file_task
