@@ -85,10 +85,14 @@ def fastavro_decode(path: Path) -> dict:
 _LINE = re.compile(r": (\d+) alerts.*in ([\d.]+) s \(([\d,]+) alerts/s, latency ([\d.]+) s\)")
 
 
+def stream_argv(db: Path, directory: Path, jobs: int | None, *options: str) -> list[str]:
+    """``minibroker stream`` of ``directory`` into ``db`` as dataset bench."""
+    jobs_opt = ["--jobs", str(jobs)] if jobs is not None else []
+    return [minibroker_exe(), "stream", *jobs_opt, *options, "--db", str(db), "--dataset", "bench", str(directory)]
+
+
 def stream_file(db: Path, directory: Path, jobs: int | None) -> dict:
-    argv = [minibroker_exe(), "stream", "--db", str(db), "--dataset", "bench", str(directory)]
-    if jobs is not None:
-        argv[2:2] = ["--jobs", str(jobs)]
+    argv = stream_argv(db, directory, jobs)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = proc.run(argv, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its worker processes
@@ -155,6 +159,7 @@ def sustained(work: Path, cache: Path, n: int, visits: int, cadence: float, mode
     import signal
     import statistics
     import subprocess
+    import tempfile
 
     files = write_visits(cache / f"alerts-{n}-h{history}", n, history, count=visits + 1)
     inbox = work / "inbox"
@@ -170,11 +175,10 @@ def sustained(work: Path, cache: Path, n: int, visits: int, cadence: float, mode
     shutil.copy(files[0], prime / files[0].name)
     log(f"stream sustained n={n}: priming with visit {files[0].name}")
     stream_file(db, prime, jobs)
-    argv = [minibroker_exe(), "stream", "--follow", "--db", str(db), "--dataset", "bench", str(inbox)]
-    if jobs is not None:
-        argv[2:2] = ["--jobs", str(jobs)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc_ = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors = tempfile.TemporaryFile("w+")   # a file, not a pipe nobody reads while it runs (could block it)
+    proc_ = subprocess.Popen(stream_argv(db, inbox, jobs, "--follow"), stdout=subprocess.PIPE, stderr=errors,
+                             text=True)
     time.sleep(3.0)  # start-up (imports, the model) is not a visit's latency
     start = time.monotonic()
     for k, f in enumerate(files[1:]):
@@ -197,11 +201,14 @@ def sustained(work: Path, cache: Path, n: int, visits: int, cadence: float, mode
             lines.append(line)
     proc_.send_signal(signal.SIGTERM)
     try:
-        out, err = proc_.communicate(timeout=60)
+        out, _ = proc_.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc_.kill()
-        out, err = proc_.communicate()
+        out, _ = proc_.communicate()
     lines += out.splitlines()
+    errors.seek(0)
+    err = errors.read()
+    errors.close()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     found = [m for m in (_LINE.search(x) for x in lines) if m]
