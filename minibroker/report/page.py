@@ -171,7 +171,8 @@ def _early_section(conn, out: Path, known: dict, pngs: list) -> Section:
     from . import early
 
     s = Section("early", "Early classification (the stream's classifications, alert by alert)")
-    if not has_table(conn, "predictionHistory") or early.counts(conn)["nClassifications"] == 0:
+    c = early.counts(conn) if has_table(conn, "predictionHistory") else None
+    if c is None or c["nClassifications"] == 0:
         s.note = ("This database holds no stream classifications (make stream with a trained model), so there is "
                   "nothing to measure here; not a gap in this report.")
         return s
@@ -183,7 +184,6 @@ def _early_section(conn, out: Path, known: dict, pngs: list) -> Section:
         return s
     run_id, model, _ = run
     by_axis = {axis: early.bins(conn, run_id, axis) for axis in early.AXES}
-    c = early.counts(conn)
     classes = sorted({k for bins in by_axis.values() for b in bins for k in b.count})
     for axis, bins in by_axis.items():
         s.tables.append(_table(
