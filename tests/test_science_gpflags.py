@@ -2,18 +2,29 @@
 report's GP summary."""
 
 import numpy as np
+import pytest
 
 from minibroker.database import connect
 from minibroker.gp.likelihood import AMPLITUDE_BOUNDS, LENGTH_SCALE_BOUNDS
 
 
-def test_flags_follow_the_fit_bounds_and_chi2(real_db, tmp_path):
-    path = tmp_path / "gp.db"
+@pytest.fixture(scope="module")
+def gp_report(real_db, tmp_path_factory):
+    """The real 100 with make gp's fits, and the report built from them: (connection, index.html)."""
+    from minibroker.gp.store import compute
+    from minibroker.report.page import build
+
+    tmp = tmp_path_factory.mktemp("gpflags")
+    path = tmp / "gp.db"
     path.write_bytes(real_db.read_bytes())
     conn = connect(path)
-    from minibroker.gp.store import compute
-
     compute(conn, jobs=1)
+    build(conn, tmp / "out")
+    return conn, (tmp / "out" / "index.html").read_text()
+
+
+def test_flags_follow_the_fit_bounds_and_chi2(gp_report):
+    conn, _ = gp_report
     rows = conn.execute("select lengthScale, amplitude, chi2Red, atBound, badFit from lcGPFeats").fetchall()
     assert rows, "make gp stored nothing"
     fitted = [r for r in rows if r[0] is not None]
@@ -29,16 +40,8 @@ def test_flags_follow_the_fit_bounds_and_chi2(real_db, tmp_path):
             assert r[3] is None
 
 
-def test_the_report_counts_them(real_db, tmp_path):
-    from minibroker.gp.store import compute
-    from minibroker.report.page import build
-
-    path = tmp_path / "gp.db"
-    path.write_bytes(real_db.read_bytes())
-    conn = connect(path)
-    compute(conn, jobs=1)
-    build(conn, tmp_path / "out")
-    html = (tmp_path / "out" / "index.html").read_text()
+def test_the_report_counts_them(gp_report):
+    conn, html = gp_report
     assert "at a bound" in html and "reduced chi2 &gt; 5" in html
     (n,) = conn.execute("select sum(atBound) from lcGPFeats where pb = 'g'").fetchone()
     assert n > 0
@@ -75,16 +78,8 @@ def test_make_gp_summary_counts_the_flags(real_db, tmp_path, capsys):
     assert _summary_counts(capsys.readouterr().out) == (0, 0, 0, 0)
 
 
-def test_the_report_names_the_fits_not_to_trust(real_db, tmp_path):
-    from minibroker.gp.store import compute
-    from minibroker.report.page import build
-
-    path = tmp_path / "gp.db"
-    path.write_bytes(real_db.read_bytes())
-    conn = connect(path)
-    compute(conn, jobs=1)
-    build(conn, tmp_path / "out")
-    html = (tmp_path / "out" / "index.html").read_text()
+def test_the_report_names_the_fits_not_to_trust(gp_report):
+    conn, html = gp_report
     worst, = conn.execute("select o.name from lcGPFeats join objects o using (objId) "
                           "where atBound = 1 or badFit = 1 order by chi2Red desc limit 1").fetchone()
     n, = conn.execute("select count(*) from lcGPFeats where atBound = 1 or badFit = 1").fetchone()
